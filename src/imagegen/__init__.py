@@ -1,0 +1,1 @@
+"""imagegen: the backend of an AI image-variation service."""

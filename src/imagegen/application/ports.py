@@ -1,0 +1,178 @@
+"""The ports the use-cases need, named by role; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from imagegen.application.pagination import PageRequest
+from imagegen.domain.images import Image, ImageKind
+from imagegen.domain.users import AuthSession, User
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    """Which images a listing covers; owner_id None means everyone's."""
+
+    owner_id: str | None = None
+    kind: ImageKind | None = None
+    source_image_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one user has stored."""
+
+    images: int = 0
+    uploads: int = 0
+    variations: int = 0
+    bytes_stored: int = 0
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+
+    def get(self, user_id: str) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None: ...
+
+    def save(self, user: User) -> None: ...
+
+    def list(self, page: PageRequest) -> list[User]: ...
+
+    def count(self) -> int: ...
+
+
+class SessionRepository(Protocol):
+    def add(self, session: AuthSession) -> None: ...
+
+    def get(self, session_id: str) -> AuthSession | None: ...
+
+    def save(self, session: AuthSession) -> None: ...
+
+    def revoke_all(
+        self, user_id: str, now: datetime, *, keep: str | None = None
+    ) -> None: ...
+
+
+class ImageRepository(Protocol):
+    def add(self, image: Image) -> None: ...
+
+    def get(self, image_id: str) -> Image | None: ...
+
+    def delete(self, image_id: str) -> None: ...
+
+    def list(self, where: ImageFilter, page: PageRequest) -> list[Image]: ...
+
+    def usage(self, owner_ids: list[str]) -> dict[str, Usage]: ...
+
+    def count(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolled back unless committed."""
+
+    users: UserRepository
+    sessions: SessionRepository
+    images: ImageRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ImageStore(Protocol):
+    """Object storage for image bytes, addressed by generated keys."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store data under key, replacing what was there."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """Return the bytes under key; raise NotFound when there are none."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove key; removing a missing key is not an error."""
+        ...
+
+    def signed_url(
+        self, key: str, *, filename: str, content_type: str, attachment: bool
+    ) -> str | None:
+        """Return a short-lived URL for key, or None when bytes must be served."""
+        ...
+
+    def ping(self) -> None:
+        """Raise when the store cannot be reached."""
+        ...
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """Image bytes re-encoded by us: true type, no metadata."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+class ImageProcessor(Protocol):
+    def prepare_upload(self, data: bytes) -> PreparedImage:
+        """Check that data is a PNG or JPEG within limits and strip its metadata."""
+        ...
+
+    def thumbnail(self, data: bytes, max_side: int) -> PreparedImage:
+        """Return a copy no longer than max_side on its longer side."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str:
+        """Return a salted hash of password."""
+        ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Tell whether password matches password_hash."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Counts failed sign-ins per account, shared by every process."""
+
+    def retry_after(self, key: str) -> int | None:
+        """Return seconds to wait when key is locked out, else None."""
+        ...
+
+    def record_failure(self, key: str) -> None:
+        """Count one failed attempt for key."""
+        ...
+
+    def reset(self, key: str) -> None:
+        """Forget key's failures after a good sign-in."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware in UTC."""
+        ...
+
+
+class IdSource(Protocol):
+    def new_id(self) -> str:
+        """Return a fresh opaque, non-sequential identifier."""
+        ...

@@ -1,0 +1,1 @@
+"""The pure model: users, images, generation jobs and their rules."""

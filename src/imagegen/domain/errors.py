@@ -1,0 +1,82 @@
+"""The one family of errors the application raises.
+
+Each error carries a stable machine ``code``; the HTTP edge maps the class to
+a status and renders RFC 9457 problem details.
+"""
+
+
+class DomainError(Exception):
+    """Base of every error a use-case may raise on purpose."""
+
+    code = "error"
+    title = "Request failed"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.errors = errors
+        self.retry_after = retry_after
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+    title = "Invalid credentials"
+
+
+class InvalidToken(Unauthenticated):
+    code = "invalid_token"
+    title = "Invalid token"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class Throttled(DomainError):
+    code = "too_many_requests"
+    title = "Too many requests"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnsupportedImage(DomainError):
+    code = "unsupported_image"
+    title = "Unsupported image"
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+    title = "Service unavailable"
