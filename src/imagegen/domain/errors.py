@@ -73,8 +73,24 @@ class PayloadTooLarge(DomainError):
 
 
 class UnsupportedImage(DomainError):
-    code = "unsupported_image"
-    title = "Unsupported image"
+    """The bytes are not a PNG or a JPEG, whatever the name or declared type."""
+
+    code = "unsupported_image_type"
+    title = "Unsupported image type"
+
+
+class InvalidImage(DomainError):
+    """The bytes claim to be a PNG or JPEG but are empty, broken or truncated."""
+
+    code = "invalid_image"
+    title = "Invalid image"
+
+
+class ImageTooLarge(DomainError):
+    """The picture has more pixels than the configured limit."""
+
+    code = "image_too_many_pixels"
+    title = "Image too large"
 
 
 class ServiceUnavailable(DomainError):
