@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -67,7 +67,7 @@ class ImageRepository(Protocol):
 
     def list(self, where: ImageFilter, page: PageRequest) -> list[Image]: ...
 
-    def usage(self, owner_ids: list[str]) -> dict[str, Usage]: ...
+    def usage(self, owner_ids: Sequence[str]) -> dict[str, Usage]: ...
 
     def count(self) -> int: ...
 
@@ -175,4 +175,31 @@ class Clock(Protocol):
 class IdSource(Protocol):
     def new_id(self) -> str:
         """Return a fresh opaque, non-sequential identifier."""
+        ...
+
+
+class TaskQueue(Protocol):
+    """Runs a named task later, elsewhere: in a worker process or a thread.
+
+    Task names are the names of the functions in imagegen.entrypoints.worker
+    (for example "run_generation"); arguments are plain strings.
+    """
+
+    def enqueue(self, task: str, *args: str, task_id: str | None = None) -> None:
+        """Queue task(*args); raise ServiceUnavailable when the queue is unreachable."""
+        ...
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a user's work, told to that user only."""
+
+    name: str
+    user_id: str
+    data: dict[str, object]
+
+
+class Notifier(Protocol):
+    def publish(self, event: Event) -> None:
+        """Deliver event to its user's channel; log and swallow any failure."""
         ...

@@ -1,0 +1,40 @@
+"""Sign-in throttle in Redis, shared by every web process."""
+
+from __future__ import annotations
+
+import hashlib
+
+from redis import Redis
+
+
+class RedisLoginThrottle:
+    """Counts failures per key in a window of `lockout` seconds from the first.
+
+    Keys are hashed, so addresses do not sit in Redis in clear.
+    """
+
+    def __init__(self, redis: Redis[bytes], *, max_failures: int, lockout: int) -> None:
+        self._redis = redis
+        self._max = max_failures
+        self._lockout = lockout
+
+    def retry_after(self, key: str) -> int | None:
+        name = self._name(key)
+        count, ttl = self._redis.pipeline().get(name).ttl(name).execute()
+        if count is None or int(count) < self._max:
+            return None
+        return max(1, int(ttl))
+
+    def record_failure(self, key: str) -> None:
+        name = self._name(key)
+        pipe = self._redis.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, self._lockout, nx=True)
+        pipe.execute()
+
+    def reset(self, key: str) -> None:
+        self._redis.delete(self._name(key))
+
+    @staticmethod
+    def _name(key: str) -> str:
+        return "imagegen:login-failures:" + hashlib.sha256(key.encode()).hexdigest()

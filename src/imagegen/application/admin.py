@@ -1,0 +1,87 @@
+"""What administrators may do: see everyone, change roles, lock accounts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from imagegen.application.pagination import Page, PageKey, PageRequest, make_page
+from imagegen.application.ports import Clock, UnitOfWorkFactory, Usage
+from imagegen.domain.errors import Conflict, Forbidden, NotFound
+from imagegen.domain.users import Role, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UserWithUsage:
+    user: User
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class Stats:
+    users: int
+    images: int
+    extra: dict[str, object]
+
+
+def require_admin(user: User) -> None:
+    """Refuse anyone but an administrator."""
+    if not user.is_admin:
+        raise Forbidden("Administrators only.", code="admin_only")
+
+
+def list_users(
+    uow_factory: UnitOfWorkFactory, admin: User, page: PageRequest
+) -> Page[UserWithUsage]:
+    """List every account with what it has stored."""
+    require_admin(admin)
+    with uow_factory() as uow:
+        users = uow.users.list(page)
+        usage = uow.images.usage([user.id for user in users])
+    rows = [UserWithUsage(user, usage.get(user.id, Usage())) for user in users]
+    return make_page(rows, page, lambda row: PageKey(row.user.created_at, row.user.id))
+
+
+def update_user(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    admin: User,
+    user_id: str,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+) -> UserWithUsage:
+    """Change a user's role or lock them out; a lock ends their sessions at once."""
+    require_admin(admin)
+    if user_id == admin.id and (active is False or role is Role.USER):
+        raise Conflict(
+            "Administrators cannot demote or deactivate themselves.", code="self_change"
+        )
+    with uow_factory() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        user.role = role or user.role
+        user.active = user.active if active is None else active
+        uow.users.save(user)
+        if not user.active:
+            uow.sessions.revoke_all(user.id, clock.now())
+        usage = uow.images.usage([user.id]).get(user.id, Usage())
+        uow.commit()
+    log.info(
+        "user %s: role %s, active %s, set by %s",
+        user.id,
+        user.role,
+        user.active,
+        admin.id,
+    )
+    return UserWithUsage(user, usage)
+
+
+def stats(uow_factory: UnitOfWorkFactory, admin: User) -> Stats:
+    """Count what the service holds."""
+    require_admin(admin)
+    with uow_factory() as uow:
+        return Stats(users=uow.users.count(), images=uow.images.count(), extra={})

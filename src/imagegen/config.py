@@ -1,0 +1,239 @@
+"""Settings, read once from the environment (and .env), typed and validated.
+
+Names follow the original Laravel service's .env, so an existing file keeps
+working. A bad or missing required setting stops start-up with one line
+naming it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+DEV_SECRET = "imagegen-development-secret-not-for-production-use!"
+ENVIRONMENTS = ("development", "testing", "production")
+DB_DRIVERS = {
+    "sqlite": "sqlite",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "pgsql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+}
+DEFAULT_PORTS = {"mysql+pymysql": 3306, "postgresql+psycopg": 5432}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    bucket: str
+    region: str | None
+    endpoint_url: str | None
+    access_key_id: str | None = field(repr=False)
+    secret_access_key: str | None = field(repr=False)
+    path_style: bool
+    url_ttl: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    secret_key: str = field(repr=False)
+    database_url: str = field(repr=False)
+    storage_path: Path
+    s3: S3Settings | None
+    redis_url: str | None = field(repr=False)
+    host: str
+    port: int
+    frontend_url: str
+    cors_origins: tuple[str, ...]
+    log_format: str
+    log_level: str
+    upload_max_bytes: int
+    upload_max_pixels: int
+    thumbnail_max_side: int
+    access_token_ttl: int
+    refresh_token_ttl: int
+    login_max_failures: int
+    login_lockout_seconds: int
+    client_login_limit: str
+    proxy_hops: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ConfigError naming a bad one."""
+    env = _Env(os.environ if environ is None else environ)
+    environment = env.choice("APP_ENV", ENVIRONMENTS, "development")
+    frontend_url = env.text("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+    return Settings(
+        environment=environment,
+        secret_key=_secret_key(env, environment),
+        database_url=_database_url(env),
+        storage_path=Path(env.text("STORAGE_PATH", "var/storage")).resolve(),
+        s3=_s3(env),
+        redis_url=_redis_url(env),
+        host=env.text("HOST", "127.0.0.1"),
+        port=env.number("PORT", 5000, low=1, high=65535),
+        frontend_url=frontend_url,
+        cors_origins=env.many("CORS_ORIGINS", (frontend_url,)),
+        log_format=env.choice(
+            "LOG_FORMAT",
+            ("json", "text"),
+            "json" if environment == "production" else "text",
+        ),
+        log_level=env.choice(
+            "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True
+        ),
+        upload_max_bytes=env.number("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, low=1024),
+        upload_max_pixels=env.number("UPLOAD_MAX_PIXELS", 40_000_000, low=1),
+        thumbnail_max_side=env.number("THUMBNAIL_MAX_SIDE", 512, low=16, high=4096),
+        access_token_ttl=env.number("ACCESS_TOKEN_TTL", 900, low=30),
+        refresh_token_ttl=env.number("REFRESH_TOKEN_TTL", 30 * 24 * 3600, low=60),
+        login_max_failures=env.number("LOGIN_MAX_FAILURES", 5, low=1),
+        login_lockout_seconds=env.number("LOGIN_LOCKOUT_SECONDS", 300, low=1),
+        client_login_limit=env.text("CLIENT_LOGIN_LIMIT", "100 per minute"),
+        proxy_hops=env.number("PROXY_HOPS", 0, low=0, high=5),
+    )
+
+
+def _secret_key(env: _Env, environment: str) -> str:
+    raw = env.text("JWT_SECRET_KEY", "") or env.text("APP_KEY", "")
+    if raw.startswith("base64:"):
+        try:
+            raw = base64.b64decode(raw[7:], validate=True).hex()
+        except ValueError as exc:
+            raise ConfigError("APP_KEY: the base64: value does not decode") from exc
+    if not raw and environment == "development":
+        return DEV_SECRET
+    if len(raw) < 32:
+        raise ConfigError(
+            "JWT_SECRET_KEY (or APP_KEY): required outside development, 32 characters"
+            " or more"
+        )
+    return raw
+
+
+def _database_url(env: _Env) -> str:
+    url = env.text("DATABASE_URL", "")
+    if url:
+        return _with_driver(url)
+    connection = env.choice("DB_CONNECTION", tuple(DB_DRIVERS), "sqlite")
+    driver = DB_DRIVERS[connection]
+    if driver == "sqlite":
+        path = Path(env.text("DB_DATABASE", "var/imagegen.sqlite")).resolve()
+        return f"sqlite:///{path}"
+    host = env.text("DB_HOST", "127.0.0.1")
+    port = env.number("DB_PORT", DEFAULT_PORTS[driver], low=1, high=65535)
+    name = env.required("DB_DATABASE")
+    user = quote(env.text("DB_USERNAME", "root"), safe="")
+    password = quote(env.text("DB_PASSWORD", ""), safe="")
+    credentials = f"{user}:{password}" if password else user
+    return f"{driver}://{credentials}@{host}:{port}/{name}"
+
+
+def _with_driver(url: str) -> str:
+    """Pick our drivers for bare mysql:// and postgres:// URLs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError("DATABASE_URL: not a URL (expected scheme://...)")
+    known = {"mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+    known |= {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+    return f"{known.get(scheme, scheme)}://{rest}"
+
+
+def _s3(env: _Env) -> S3Settings | None:
+    bucket = env.text("AWS_BUCKET", "")
+    if not bucket:
+        return None
+    return S3Settings(
+        bucket=bucket,
+        region=env.text("AWS_DEFAULT_REGION", "") or None,
+        endpoint_url=env.text("AWS_ENDPOINT_URL", "") or None,
+        access_key_id=env.text("AWS_ACCESS_KEY_ID", "") or None,
+        secret_access_key=env.text("AWS_SECRET_ACCESS_KEY", "") or None,
+        path_style=env.flag("AWS_USE_PATH_STYLE_ENDPOINT", False),
+        url_ttl=env.number("AWS_URL_TTL", 300, low=10, high=7 * 24 * 3600),
+    )
+
+
+def _redis_url(env: _Env) -> str | None:
+    url = env.text("REDIS_URL", "")
+    if url:
+        return url
+    host = env.text("REDIS_HOST", "")
+    if not host:
+        return None
+    port = env.number("REDIS_PORT", 6379, low=1, high=65535)
+    password = env.text("REDIS_PASSWORD", "")
+    auth = f":{quote(password, safe='')}@" if password and password != "null" else ""
+    return f"redis://{auth}{host}:{port}/{env.number('REDIS_DB', 0, low=0)}"
+
+
+class _Env:
+    """Typed reads from a mapping; every failure names its variable."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+
+    def text(self, name: str, default: str) -> str:
+        value = self.values.get(name)
+        return default if value is None or value.strip() == "" else value.strip()
+
+    def required(self, name: str) -> str:
+        value = self.text(name, "")
+        if not value:
+            raise ConfigError(f"{name}: required but not set")
+        return value
+
+    def number(
+        self, name: str, default: int, *, low: int = 0, high: int | None = None
+    ) -> int:
+        raw = self.text(name, "")
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from exc
+        if value < low or (high is not None and value > high):
+            bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{name}: must be {bounds}, got {value}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name, "").lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+    def choice(
+        self, name: str, options: tuple[str, ...], default: str, *, upper: bool = False
+    ) -> str:
+        raw = self.text(name, default)
+        value = raw.upper() if upper else raw.lower()
+        if value not in options:
+            raise ConfigError(
+                f"{name}: expected one of {', '.join(options)}, got {raw!r}"
+            )
+        return value
+
+    def many(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.text(name, "")
+        if not raw:
+            return default
+        return tuple(item.strip() for item in raw.split(",") if item.strip())

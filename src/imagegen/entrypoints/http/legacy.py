@@ -1,0 +1,68 @@
+"""The original service's documented routes, kept for its clients, holes closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from werkzeug.datastructures import FileStorage
+
+from imagegen.application import images
+from imagegen.application.pagination import MAX_LIMIT, PageRequest
+from imagegen.application.ports import ImageFilter
+from imagegen.domain.images import Image
+from imagegen.domain.users import User
+from imagegen.entrypoints.http.context import current_user, services
+from imagegen.entrypoints.http.security import BEARER
+from imagegen.entrypoints.http.images import upload_from
+from imagegen.entrypoints.http.schemas import (
+    ImageSchema,
+    LegacyUploadSchema,
+    UserSchema,
+)
+
+blp = Blueprint(
+    "legacy", __name__, url_prefix="/api", description="Routes of the original service"
+)
+
+
+class LegacyImageSchema(Schema):
+    image = fields.Nested(ImageSchema)
+
+
+class LegacyImageListSchema(Schema):
+    images = fields.List(fields.Nested(ImageSchema))
+
+
+@blp.route("/upload-image", methods=["POST"])
+@jwt_required()
+@blp.arguments(LegacyUploadSchema, location="files")
+@blp.response(201, LegacyImageSchema)
+@blp.doc(security=BEARER)
+def upload_image(files: dict[str, FileStorage]) -> dict[str, Image]:
+    """Upload a picture (field `image`); same rules as POST /api/images."""
+    return {"image": upload_from(files["image"])}
+
+
+@blp.route("/user-images")
+@jwt_required()
+@blp.response(200, LegacyImageListSchema)
+@blp.doc(security=BEARER)
+def user_images() -> dict[str, Any]:
+    """List my newest images (at most 100; use /api/images to page through all)."""
+    user = current_user()
+    page = images.list_images(
+        services().images, user, ImageFilter(owner_id=user.id), PageRequest(MAX_LIMIT)
+    )
+    return {"images": page.items}
+
+
+@blp.route("/user")
+@jwt_required()
+@blp.response(200, UserSchema)
+@blp.doc(security=BEARER)
+def user() -> User:
+    """Return the signed-in user with their role."""
+    return current_user()

@@ -1,0 +1,60 @@
+"""Log handlers, configured once per process: JSON lines or readable text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from imagegen.config import Settings
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the current request id, when there is one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = _request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Install one handler on the root logger, replacing any earlier one of ours."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("imagegen")
+    handler.addFilter(RequestIdFilter())
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+            )
+        )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != "imagegen"]
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+
+
+def _request_id() -> str | None:
+    try:
+        from flask import g, has_request_context
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return None
+    return str(g.get("request_id")) if has_request_context() else None

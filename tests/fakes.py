@@ -1,0 +1,253 @@
+"""In-memory fakes of the ports; each records what happened to it."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from imagegen.application.pagination import PageKey, PageRequest
+from imagegen.application.ports import ImageFilter, PreparedImage, Usage
+from imagegen.domain.errors import InvalidImage, NotFound
+from imagegen.domain.images import Image, ImageKind
+from imagegen.domain.users import AuthSession, User
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class FakeIdSource:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"{next(self._counter):032x}"
+
+
+class FakePasswordHasher:
+    def hash(self, password: str) -> str:
+        return "hashed:" + password
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == "hashed:" + password
+
+
+class FakeLoginThrottle:
+    def __init__(self, max_failures: int = 3, lockout: int = 60) -> None:
+        self.max_failures = max_failures
+        self.lockout = lockout
+        self.failures: dict[str, int] = {}
+
+    def retry_after(self, key: str) -> int | None:
+        return self.lockout if self.failures.get(key, 0) >= self.max_failures else None
+
+    def record_failure(self, key: str) -> None:
+        self.failures[key] = self.failures.get(key, 0) + 1
+
+    def reset(self, key: str) -> None:
+        self.failures.pop(key, None)
+
+
+def _newest_first(rows: list[Any], key: Any, page: PageRequest) -> list[Any]:
+    ordered = sorted(
+        rows, key=lambda row: (key(row).created_at, key(row).id), reverse=True
+    )
+    if page.after is not None:
+        after = (page.after.created_at, page.after.id)
+        ordered = [r for r in ordered if (key(r).created_at, key(r).id) < after]
+    return ordered[: page.fetch]
+
+
+class FakeUserRepository:
+    def __init__(self, rows: dict[str, User]) -> None:
+        self.rows = rows
+
+    def add(self, user: User) -> None:
+        self.rows[user.id] = user
+
+    def get(self, user_id: str) -> User | None:
+        return self.rows.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self.rows.values() if u.email == email), None)
+
+    def save(self, user: User) -> None:
+        self.rows[user.id] = user
+
+    def list(self, page: PageRequest) -> list[User]:
+        return _newest_first(
+            list(self.rows.values()), lambda u: PageKey(u.created_at, u.id), page
+        )
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+class FakeSessionRepository:
+    def __init__(self, rows: dict[str, AuthSession]) -> None:
+        self.rows = rows
+
+    def add(self, session: AuthSession) -> None:
+        self.rows[session.id] = session
+
+    def get(self, session_id: str) -> AuthSession | None:
+        return self.rows.get(session_id)
+
+    def save(self, session: AuthSession) -> None:
+        self.rows[session.id] = session
+
+    def revoke_all(
+        self, user_id: str, now: datetime, *, keep: str | None = None
+    ) -> None:
+        for session in self.rows.values():
+            if session.user_id == user_id and session.id != keep:
+                session.revoke(now)
+
+
+class FakeImageRepository:
+    def __init__(self, rows: dict[str, Image]) -> None:
+        self.rows = rows
+
+    def add(self, image: Image) -> None:
+        self.rows[image.id] = image
+
+    def get(self, image_id: str) -> Image | None:
+        return self.rows.get(image_id)
+
+    def delete(self, image_id: str) -> None:
+        self.rows.pop(image_id, None)
+
+    def list(self, where: ImageFilter, page: PageRequest) -> list[Image]:
+        rows = [
+            image
+            for image in self.rows.values()
+            if where.owner_id in (None, image.owner_id)
+            and where.kind in (None, image.kind)
+            and where.source_image_id in (None, image.source_image_id)
+        ]
+        return _newest_first(rows, lambda i: PageKey(i.created_at, i.id), page)
+
+    def usage(self, owner_ids: list[str]) -> dict[str, Usage]:
+        found: dict[str, Usage] = {}
+        for image in self.rows.values():
+            if image.owner_id not in owner_ids:
+                continue
+            old = found.get(image.owner_id, Usage())
+            found[image.owner_id] = Usage(
+                images=old.images + 1,
+                uploads=old.uploads + (image.kind is ImageKind.UPLOAD),
+                variations=old.variations + (image.kind is ImageKind.VARIATION),
+                bytes_stored=old.bytes_stored + image.size_bytes,
+            )
+        return found
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+class FakeDatabase:
+    """Committed state, shared by every unit of work made from it."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.sessions: dict[str, AuthSession] = {}
+        self.images: dict[str, Image] = {}
+        self.commits = 0
+        self.fail_next_commit = False
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class FakeUnitOfWork:
+    """Works on copies; commit() publishes them, leaving without it discards them."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    def __enter__(self) -> Self:
+        self._users = copy.deepcopy(self.db.users)
+        self._sessions = copy.deepcopy(self.db.sessions)
+        self._images = copy.deepcopy(self.db.images)
+        self.users = FakeUserRepository(self._users)
+        self.sessions = FakeSessionRepository(self._sessions)
+        self.images = FakeImageRepository(self._images)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        if self.db.fail_next_commit:
+            self.db.fail_next_commit = False
+            raise RuntimeError("database went away")
+        self.db.users = dict(self._users)
+        self.db.sessions = dict(self._sessions)
+        self.db.images = dict(self._images)
+        self.db.commits += 1
+
+
+class FakeImageStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+        self.deleted: list[str] = []
+        self.fail_puts_after: int | None = None
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        if self.fail_puts_after is not None:
+            if self.fail_puts_after == 0:
+                raise OSError("storage is down")
+            self.fail_puts_after -= 1
+        self.objects[key] = (data, content_type)
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound("no such object")
+        return self.objects[key][0]
+
+    def delete(self, key: str) -> None:
+        self.deleted.append(key)
+        self.objects.pop(key, None)
+
+    def signed_url(
+        self, key: str, *, filename: str, content_type: str, attachment: bool
+    ) -> str | None:
+        return None
+
+    def ping(self) -> None:
+        return None
+
+
+class FakeImageProcessor:
+    """Accepts bytes starting with b"PNG:WxH;" and refuses the rest."""
+
+    def prepare_upload(self, data: bytes) -> PreparedImage:
+        if not data.startswith(b"PNG:"):
+            raise InvalidImage("not an image")
+        width, height = data[4:].split(b";", 1)[0].split(b"x")
+        return PreparedImage(data, "image/png", int(width), int(height))
+
+    def thumbnail(self, data: bytes, max_side: int) -> PreparedImage:
+        prepared = self.prepare_upload(data)
+        scale = min(1.0, max_side / max(prepared.width, prepared.height))
+        return PreparedImage(
+            b"thumb:" + data,
+            "image/png",
+            round(prepared.width * scale),
+            round(prepared.height * scale),
+        )
