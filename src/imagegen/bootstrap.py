@@ -21,13 +21,16 @@ from imagegen.application.ports import (
     ImageStore,
     LoginThrottle,
     PasswordHasher,
+    TaskQueue,
     UnitOfWorkFactory,
 )
+from imagegen.adapters.thread_queue import ThreadTaskQueue
 from imagegen.config import Settings
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[], None]
+Task = Callable[..., None]
 
 
 @dataclass
@@ -42,7 +45,11 @@ class Services:
     store: ImageStore
     processor: ImageProcessor
     throttle: LoginThrottle
+    queue: TaskQueue
     redis: Redis[bytes] | None = None
+    # Background work by name: what TaskQueue.enqueue(name, ...) runs, here or
+    # in a worker process.
+    tasks: dict[str, Task] = field(default_factory=dict)
     checks: dict[str, Check] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -94,9 +101,14 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
         store=overrides.pop("store", None) or _store(settings),
         processor=overrides.pop("processor", None) or _processor(settings),
         throttle=overrides.pop("throttle", None) or _throttle(settings, redis, clock),
+        queue=overrides.pop("queue", None) or _queue(settings),
         redis=redis,
         checks=checks,
     )
+    services.tasks.update(_tasks(services))
+    if isinstance(services.queue, ThreadTaskQueue):
+        services.queue.handlers.update(services.tasks)
+        services.closers.append(services.queue.close)
     services.checks.setdefault("storage", services.store.ping)
     if redis is not None:
         services.checks.setdefault("redis", lambda: _ping(redis))
@@ -104,6 +116,15 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
     return services
+
+
+def _tasks(services: Services) -> dict[str, Task]:
+    """Bind each background task to this process's services."""
+    return {}
+
+
+def _queue(settings: Settings) -> TaskQueue:
+    return ThreadTaskQueue()
 
 
 def database_metadata() -> MetaData:
