@@ -192,7 +192,7 @@ def _throttle(
     if redis is not None:
         from imagegen.adapters.redis_throttle import RedisLoginThrottle
 
-        return RedisLoginThrottle(redis, **limits)
+        return RedisLoginThrottle(redis, prefix=settings.redis_prefix, **limits)
     from imagegen.adapters.memory_throttle import MemoryLoginThrottle
 
     log.info("login throttle: in process memory (set REDIS_URL to share it)")

@@ -50,6 +50,7 @@ class Settings:
     storage_path: Path
     s3: S3Settings | None
     redis_url: str | None = field(repr=False)
+    redis_prefix: str
     host: str
     port: int
     frontend_url: str
@@ -83,6 +84,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         storage_path=Path(env.text("STORAGE_PATH", "var/storage")).resolve(),
         s3=_s3(env),
         redis_url=_redis_url(env),
+        redis_prefix=env.text("REDIS_PREFIX", "imagegen"),
         host=env.text("HOST", "127.0.0.1"),
         port=env.number("PORT", 5000, low=1, high=65535),
         frontend_url=frontend_url,

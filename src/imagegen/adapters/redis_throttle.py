@@ -13,8 +13,11 @@ class RedisLoginThrottle:
     Keys are hashed, so addresses do not sit in Redis in clear.
     """
 
-    def __init__(self, redis: Redis[bytes], *, max_failures: int, lockout: int) -> None:
+    def __init__(
+        self, redis: Redis[bytes], *, max_failures: int, lockout: int, prefix: str
+    ) -> None:
         self._redis = redis
+        self._prefix = f"{prefix}:login-failures:"
         self._max = max_failures
         self._lockout = lockout
 
@@ -35,6 +38,5 @@ class RedisLoginThrottle:
     def reset(self, key: str) -> None:
         self._redis.delete(self._name(key))
 
-    @staticmethod
-    def _name(key: str) -> str:
-        return "imagegen:login-failures:" + hashlib.sha256(key.encode()).hexdigest()
+    def _name(self, key: str) -> str:
+        return self._prefix + hashlib.sha256(key.encode()).hexdigest()
