@@ -1,0 +1,1 @@
+"""Pytest plugins that start the real services the tests talk to."""
