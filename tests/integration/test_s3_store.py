@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
@@ -133,6 +134,22 @@ def test_ping_fails_when_nothing_listens_at_the_endpoint(
 
     with pytest.raises(ServiceUnavailable):
         store.ping()
+
+
+def test_failures_are_logged_without_the_secret_key(
+    s3_bucket: S3Bucket, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    store = s3_bucket.store(
+        endpoint_url=f"http://127.0.0.1:{unused_port()}",
+        secret_access_key="very-secret-key-value",
+    )
+
+    with pytest.raises(ServiceUnavailable):
+        store.ping()
+
+    assert f"s3 bucket {s3_bucket.name}: ping failed" in caplog.text
+    assert "very-secret-key-value" not in caplog.text
 
 
 def test_put_into_a_missing_bucket_is_unavailable(s3_bucket: S3Bucket) -> None:

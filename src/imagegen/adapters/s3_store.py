@@ -64,6 +64,8 @@ class S3ImageStore:
     def get(self, key: str) -> bytes:
         """Return the bytes under key; raise NotFound when there are none."""
         with self._errors("get"):
+            # AWS answers a missing key with 403, not NoSuchKey, to callers
+            # that may not list the bucket: grant s3:ListBucket too.
             try:
                 response = self._client.get_object(Bucket=self._bucket, Key=key)
             except self._client.exceptions.NoSuchKey as exc:
@@ -87,9 +89,10 @@ class S3ImageStore:
                 filename, attachment=attachment
             ),
         }
-        return self._client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=self._url_ttl
-        )
+        with self._errors("sign"):
+            return self._client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=self._url_ttl
+            )
 
     def ping(self) -> None:
         """Raise unless the bucket exists and our credentials reach it."""
@@ -101,14 +104,9 @@ class S3ImageStore:
         """Turn SDK failures into ServiceUnavailable, naming no secret."""
         try:
             yield
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "unknown")
-            logger.warning(
-                "s3 bucket %s: %s failed with %s", self._bucket, action, code
-            )
-            raise ServiceUnavailable("Image storage is unavailable.") from exc
-        except BotoCoreError as exc:
-            logger.warning("s3 bucket %s: %s failed: %s", self._bucket, action, exc)
+        except (BotoCoreError, ClientError) as exc:
+            reason = _reason(exc)
+            logger.warning("s3 bucket %s: %s failed: %s", self._bucket, action, reason)
             raise ServiceUnavailable("Image storage is unavailable.") from exc
 
 
@@ -141,3 +139,13 @@ def _config(path_style: bool, *, third_party: bool) -> Config:
         request_checksum_calculation=checksums,
         response_checksum_validation=checksums,
     )
+
+
+def _reason(exc: BotoCoreError | ClientError) -> str:
+    """Name a failure by S3's error code or the exception class.
+
+    Never by its message: some quote the endpoint URL.
+    """
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code", "unknown")
+    return type(exc).__name__
