@@ -1,3 +1,3 @@
 """Fixtures shared by every tier; the service fixtures live in tests/support."""
 
-pytest_plugins = ["tests.support.databases", "tests.support.s3"]
+pytest_plugins = ["tests.support.databases", "tests.support.s3", "tests.support.api"]

@@ -13,7 +13,6 @@ from imagegen.application.pagination import Page, page_request
 from imagegen.application.ports import ImageFilter
 from imagegen.domain.images import Image
 from imagegen.entrypoints.http.context import current_user, services
-from imagegen.entrypoints.http.security import BEARER
 from imagegen.entrypoints.http.schemas import (
     AdminImageQuerySchema,
     AdminUserPageSchema,
@@ -23,6 +22,7 @@ from imagegen.entrypoints.http.schemas import (
     StatsSchema,
     UserPatchSchema,
 )
+from imagegen.entrypoints.http.security import BEARER
 
 blp = Blueprint(
     "admin", __name__, url_prefix="/api/admin", description="Administration"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Response, redirect, send_file
+from flask import redirect, send_file
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
@@ -18,7 +18,6 @@ from imagegen.application.ports import ImageFilter
 from imagegen.domain.errors import PayloadTooLarge
 from imagegen.domain.images import Image
 from imagegen.entrypoints.http.context import current_user, services
-from imagegen.entrypoints.http.security import BEARER
 from imagegen.entrypoints.http.schemas import (
     ImagePageSchema,
     ImageQuerySchema,
@@ -26,9 +25,19 @@ from imagegen.entrypoints.http.schemas import (
     PageQuerySchema,
     UploadSchema,
 )
+from imagegen.entrypoints.http.security import BEARER
 
 blp = Blueprint("images", __name__, url_prefix="/api/images", description="Images")
-IMAGE_RESPONSES: dict[str, Any] = {"content": {"image/png": {}, "image/jpeg": {}}}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+IMAGE_BYTES = {"content": {"image/png": BINARY, "image/jpeg": BINARY}}
+
+
+def image_responses(description: str) -> dict[str, Any]:
+    """Document a route that answers image bytes or a redirect to them."""
+    return {
+        "200": {"description": description} | IMAGE_BYTES,
+        "302": {"description": "Redirect to a short-lived signed URL"},
+    }
 
 
 @blp.route("")
@@ -75,9 +84,7 @@ class ImageItem(MethodView):
 
 @blp.route("/<image_id>/content")
 @jwt_required()
-@blp.response(200, description="The image", **IMAGE_RESPONSES)
-@blp.alt_response(302, description="Redirect to a short-lived signed URL")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=image_responses("The image"))
 def image_content(image_id: str) -> WerkzeugResponse:
     """Return the image's bytes, or redirect to them."""
     return serve(image_id, thumbnail=False, attachment=False)
@@ -85,9 +92,7 @@ def image_content(image_id: str) -> WerkzeugResponse:
 
 @blp.route("/<image_id>/thumbnail")
 @jwt_required()
-@blp.response(200, description="A copy at most 512 px on its longer side")
-@blp.alt_response(302, description="Redirect to a short-lived signed URL")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=image_responses("A copy, 512 px at most"))
 def image_thumbnail(image_id: str) -> WerkzeugResponse:
     """Return a small copy of the image."""
     return serve(image_id, thumbnail=True, attachment=False)
@@ -95,9 +100,7 @@ def image_thumbnail(image_id: str) -> WerkzeugResponse:
 
 @blp.route("/<image_id>/download")
 @jwt_required()
-@blp.response(200, description="The image as an attachment")
-@blp.alt_response(302, description="Redirect to a short-lived signed URL")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=image_responses("The image as an attachment"))
 def image_download(image_id: str) -> WerkzeugResponse:
     """Download the image under its original name."""
     return serve(image_id, thumbnail=False, attachment=True)

@@ -15,13 +15,13 @@ from imagegen.application.ports import ImageFilter
 from imagegen.domain.images import Image
 from imagegen.domain.users import User
 from imagegen.entrypoints.http.context import current_user, services
-from imagegen.entrypoints.http.security import BEARER
 from imagegen.entrypoints.http.images import upload_from
 from imagegen.entrypoints.http.schemas import (
     ImageSchema,
     LegacyUploadSchema,
     UserSchema,
 )
+from imagegen.entrypoints.http.security import BEARER
 
 blp = Blueprint(
     "legacy", __name__, url_prefix="/api", description="Routes of the original service"
