@@ -9,8 +9,14 @@ from types import TracebackType
 from typing import Any, Self
 
 from imagegen.application.pagination import PageKey, PageRequest
-from imagegen.application.ports import ImageFilter, PreparedImage, Usage
-from imagegen.domain.errors import InvalidImage, NotFound
+from imagegen.application.ports import (
+    ImageFilter,
+    MailMessage,
+    MailNotSent,
+    PreparedImage,
+    Usage,
+)
+from imagegen.domain.errors import InvalidImage, NotFound, ServiceUnavailable
 from imagegen.domain.images import Image, ImageKind
 from imagegen.domain.users import AuthSession, User
 
@@ -56,6 +62,53 @@ class FakeLoginThrottle:
 
     def reset(self, key: str) -> None:
         self.failures.pop(key, None)
+
+
+class FakeThrottle:
+    """Allows `limit` events per key; records every key it counted."""
+
+    def __init__(self, limit: int = 3, wait: int = 900) -> None:
+        self.limit = limit
+        self.wait = wait
+        self.recorded: list[str] = []
+
+    def retry_after(self, key: str) -> int | None:
+        return self.wait if self.recorded.count(key) >= self.limit else None
+
+    def record(self, key: str) -> None:
+        self.recorded.append(key)
+
+
+class FakeTaskQueue:
+    """Records what was enqueued; `unreachable` makes enqueue fail as a down queue."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[tuple[str, tuple[str, ...]]] = []
+        self.unreachable = False
+
+    def enqueue(self, task: str, *args: str, task_id: str | None = None) -> None:
+        if self.unreachable:
+            raise ServiceUnavailable("The task queue is unreachable.")
+        self.enqueued.append((task, args))
+
+    def payloads(self, task: str) -> list[str]:
+        """Return the first argument of each enqueued task of that name."""
+        return [args[0] for name, args in self.enqueued if name == task]
+
+
+class FakeMailer:
+    """Records sent messages; raises the queued `failures` first, one per send."""
+
+    def __init__(self, *failures: MailNotSent) -> None:
+        self.failures = list(failures)
+        self.attempts = 0
+        self.sent: list[MailMessage] = []
+
+    def send(self, message: MailMessage) -> None:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
 
 
 def _newest_first(rows: list[Any], key: Any, page: PageRequest) -> list[Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from functools import cached_property
 from datetime import timedelta
 from typing import Any
@@ -12,20 +14,25 @@ from typing import Any
 from redis import Redis
 from sqlalchemy import MetaData
 
+from imagegen.application.account_mail import AccountMailDeps
 from imagegen.application.accounts import AccountDeps, decoy_hash
 from imagegen.application.images import ImageDeps
+from imagegen.application.mail_delivery import DeliveryDeps, deliver_mail
 from imagegen.application.ports import (
     Clock,
     IdSource,
     ImageProcessor,
     ImageStore,
     LoginThrottle,
+    Mailer,
     PasswordHasher,
     TaskQueue,
+    Throttle,
     UnitOfWorkFactory,
 )
 from imagegen.adapters.thread_queue import ThreadTaskQueue
-from imagegen.config import Settings
+from imagegen.config import MailSettings, Settings
+from imagegen.domain.tokens import MailTokens
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,9 @@ class Services:
     processor: ImageProcessor
     throttle: LoginThrottle
     queue: TaskQueue
+    mailer: Mailer
+    # Account mails per user or address (see application.account_mail).
+    mail_throttle: Throttle
     redis: Redis[bytes] | None = None
     # Background work by name: what TaskQueue.enqueue(name, ...) runs, here or
     # in a worker process.
@@ -76,6 +86,27 @@ class Services:
             thumbnail_max_side=self.settings.thumbnail_max_side,
         )
 
+    @cached_property
+    def account_mail(self) -> AccountMailDeps:
+        return AccountMailDeps(
+            accounts=self.accounts,
+            tokens=MailTokens(self.settings.secret_key),
+            queue=self.queue,
+            throttle=self.mail_throttle,
+            frontend_url=self.settings.frontend_url,
+            verify_ttl=timedelta(seconds=self.settings.email_verification_ttl),
+            reset_ttl=timedelta(seconds=self.settings.password_reset_ttl),
+        )
+
+    @cached_property
+    def mail_delivery(self) -> DeliveryDeps:
+        return DeliveryDeps(
+            mailer=self.mailer,
+            attempts=self.settings.mail.send_attempts,
+            retry_delay=self.settings.mail.retry_delay,
+            sleep=time.sleep,
+        )
+
     def close(self) -> None:
         for close in reversed(self.closers):
             close()
@@ -102,6 +133,9 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
         processor=overrides.pop("processor", None) or _processor(settings),
         throttle=overrides.pop("throttle", None) or _throttle(settings, redis, clock),
         queue=overrides.pop("queue", None) or _queue(settings),
+        mailer=overrides.pop("mailer", None) or _mailer(settings.mail),
+        mail_throttle=overrides.pop("mail_throttle", None)
+        or _mail_throttle(settings, redis, clock),
         redis=redis,
         checks=checks,
     )
@@ -120,7 +154,7 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
 
 def _tasks(services: Services) -> dict[str, Task]:
     """Bind each background task to this process's services."""
-    return {}
+    return {"send_mail": partial(deliver_mail, services.mail_delivery)}
 
 
 def _queue(settings: Settings) -> TaskQueue:
@@ -192,8 +226,49 @@ def _throttle(
     if redis is not None:
         from imagegen.adapters.redis_throttle import RedisLoginThrottle
 
-        return RedisLoginThrottle(redis, prefix=settings.redis_prefix, **limits)
+        return RedisLoginThrottle(
+            redis, prefix=settings.redis_prefix, name="login-failures", **limits
+        )
     from imagegen.adapters.memory_throttle import MemoryLoginThrottle
 
     log.info("login throttle: in process memory (set REDIS_URL to share it)")
     return MemoryLoginThrottle(clock, **limits)
+
+
+def _mailer(mail: MailSettings) -> Mailer:
+    if mail.mailer == "smtp":
+        from imagegen.adapters.smtp_mailer import SmtpMailer
+
+        return SmtpMailer(
+            mail.host,
+            mail.port,
+            from_address=mail.from_address,
+            from_name=mail.from_name,
+            encryption=mail.encryption,
+            username=mail.username,
+            password=mail.password,
+            timeout=mail.timeout,
+        )
+    from imagegen.adapters.log_mailer import LogMailer
+
+    log.info("mail: written to the log, not sent (set MAIL_MAILER=smtp to send)")
+    return LogMailer()
+
+
+def _mail_throttle(
+    settings: Settings, redis: Redis[bytes] | None, clock: Clock
+) -> Throttle:
+    most, window = settings.account_mail_limit, settings.account_mail_window
+    if redis is not None:
+        from imagegen.adapters.redis_throttle import RedisLoginThrottle
+
+        return RedisLoginThrottle(
+            redis,
+            max_failures=most,
+            lockout=window,
+            prefix=settings.redis_prefix,
+            name="account-mail",
+        )
+    from imagegen.adapters.memory_throttle import MemoryLoginThrottle
+
+    return MemoryLoginThrottle(clock, max_failures=most, lockout=window)

@@ -25,6 +25,9 @@ DB_DRIVERS = {
     "postgresql": "postgresql+psycopg",
 }
 DEFAULT_PORTS = {"mysql+pymysql": 3306, "postgresql+psycopg": 5432}
+MAILERS = ("log", "smtp")
+MAIL_ENCRYPTIONS = ("tls", "ssl", "none")
+DEFAULT_MAIL_PORTS = {"tls": 587, "ssl": 465, "none": 25}
 
 
 class ConfigError(Exception):
@@ -40,6 +43,23 @@ class S3Settings:
     secret_access_key: str | None = field(repr=False)
     path_style: bool
     url_ttl: int
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How account mail leaves: printed to the log, or sent over SMTP."""
+
+    mailer: str
+    host: str
+    port: int
+    encryption: str
+    username: str | None
+    password: str | None = field(repr=False)
+    from_address: str
+    from_name: str
+    timeout: int
+    send_attempts: int
+    retry_delay: int
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,13 @@ class Settings:
     login_lockout_seconds: int
     client_login_limit: str
     proxy_hops: int
+    mail: MailSettings
+    email_verification_ttl: int
+    password_reset_ttl: int
+    account_mail_limit: int
+    account_mail_window: int
+    client_mail_limit: str
+    require_verified_email: bool
 
     @property
     def is_production(self) -> bool:
@@ -98,7 +125,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True
         ),
         upload_max_bytes=env.number("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, low=1024),
-        upload_max_pixels=env.number("UPLOAD_MAX_PIXELS", 40_000_000, low=1),
+        # Above 89,478,485 Pillow's own bomb guard would overrule ours.
+        upload_max_pixels=env.number(
+            "UPLOAD_MAX_PIXELS", 40_000_000, low=1, high=89_478_485
+        ),
         thumbnail_max_side=env.number("THUMBNAIL_MAX_SIDE", 512, low=16, high=4096),
         access_token_ttl=env.number("ACCESS_TOKEN_TTL", 900, low=30),
         refresh_token_ttl=env.number("REFRESH_TOKEN_TTL", 30 * 24 * 3600, low=60),
@@ -106,6 +136,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_lockout_seconds=env.number("LOGIN_LOCKOUT_SECONDS", 300, low=1),
         client_login_limit=env.text("CLIENT_LOGIN_LIMIT", "100 per minute"),
         proxy_hops=env.number("PROXY_HOPS", 0, low=0, high=5),
+        mail=_mail(env, environment),
+        email_verification_ttl=env.number("EMAIL_VERIFICATION_TTL", 86400, low=60),
+        password_reset_ttl=env.number("PASSWORD_RESET_TTL", 3600, low=60),
+        account_mail_limit=env.number("ACCOUNT_MAIL_LIMIT", 3, low=1),
+        account_mail_window=env.number("ACCOUNT_MAIL_WINDOW", 900, low=1),
+        client_mail_limit=env.text("CLIENT_MAIL_LIMIT", "20 per hour"),
+        require_verified_email=env.flag("REQUIRE_VERIFIED_EMAIL", False),
     )
 
 
@@ -180,6 +217,63 @@ def _redis_url(env: _Env) -> str | None:
     password = env.text("REDIS_PASSWORD", "")
     auth = f":{quote(password, safe='')}@" if password and password != "null" else ""
     return f"redis://{auth}{host}:{port}/{env.number('REDIS_DB', 0, low=0)}"
+
+
+def _mail(env: _Env, environment: str) -> MailSettings:
+    mailer = env.choice("MAIL_MAILER", MAILERS, "log")
+    if mailer == "log" and environment == "production":
+        raise ConfigError(
+            "MAIL_MAILER: the log mailer writes account links, tokens included, to"
+            " the log; set smtp in production"
+        )
+    smtp = mailer == "smtp"
+    encryption = _mail_encryption(env)
+    return MailSettings(
+        mailer=mailer,
+        host=env.required("MAIL_HOST") if smtp else env.text("MAIL_HOST", ""),
+        port=env.number("MAIL_PORT", DEFAULT_MAIL_PORTS[encryption], low=1, high=65535),
+        encryption=encryption,
+        username=_laravel_optional(env, "MAIL_USERNAME"),
+        password=_laravel_optional(env, "MAIL_PASSWORD"),
+        from_address=_mail_address(env, required=smtp),
+        from_name=_header_text(env, "MAIL_FROM_NAME", "imagegen"),
+        timeout=env.number("MAIL_TIMEOUT", 10, low=1, high=300),
+        send_attempts=env.number("MAIL_SEND_ATTEMPTS", 3, low=1, high=10),
+        retry_delay=env.number("MAIL_RETRY_DELAY", 5, low=0, high=600),
+    )
+
+
+def _mail_encryption(env: _Env) -> str:
+    """Read MAIL_ENCRYPTION; Laravel's .env writes null for none."""
+    if env.text("MAIL_ENCRYPTION", "").lower() == "null":
+        return "none"
+    return env.choice("MAIL_ENCRYPTION", MAIL_ENCRYPTIONS, "none")
+
+
+def _laravel_optional(env: _Env, name: str) -> str | None:
+    """Read an optional value that Laravel's .env spells null when unset."""
+    value = env.text(name, "")
+    return None if value in ("", "null") else value
+
+
+def _mail_address(env: _Env, *, required: bool) -> str:
+    address = env.text("MAIL_FROM_ADDRESS", "")
+    if not address and not required:
+        return "imagegen@localhost"
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain) or any(ch.isspace() for ch in address):
+        raise ConfigError(
+            f"MAIL_FROM_ADDRESS: expected an address like noreply@example.com,"
+            f" got {address!r}"
+        )
+    return address
+
+
+def _header_text(env: _Env, name: str, default: str) -> str:
+    value = env.text(name, default)
+    if any(ch in value for ch in "\r\n"):
+        raise ConfigError(f"{name}: must fit on one line")
+    return value
 
 
 class _Env:

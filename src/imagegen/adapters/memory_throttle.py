@@ -1,4 +1,4 @@
-"""Sign-in throttle held in one process, for the embedded single-process setup."""
+"""Throttles held in one process, for the embedded single-process setup."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class MemoryLoginThrottle:
             if count == 0:
                 expires = self._clock.now() + self._window
             self._failures[key] = (count + 1, expires)
+
+    # The Throttle port's name for it: the same counter limits account mail.
+    record = record_failure
 
     def reset(self, key: str) -> None:
         with self._lock:

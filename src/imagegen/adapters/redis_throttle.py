@@ -1,4 +1,4 @@
-"""Sign-in throttle in Redis, shared by every web process."""
+"""Throttles in Redis, shared by every web process."""
 
 from __future__ import annotations
 
@@ -10,14 +10,21 @@ from redis import Redis
 class RedisLoginThrottle:
     """Counts failures per key in a window of `lockout` seconds from the first.
 
-    Keys are hashed, so addresses do not sit in Redis in clear.
+    Keys are hashed, so addresses do not sit in Redis in clear. `name` keeps
+    one throttle's counters apart from another's.
     """
 
     def __init__(
-        self, redis: Redis[bytes], *, max_failures: int, lockout: int, prefix: str
+        self,
+        redis: Redis[bytes],
+        *,
+        max_failures: int,
+        lockout: int,
+        prefix: str,
+        name: str = "login-failures",
     ) -> None:
         self._redis = redis
-        self._prefix = f"{prefix}:login-failures:"
+        self._prefix = f"{prefix}:{name}:"
         self._max = max_failures
         self._lockout = lockout
 
@@ -34,6 +41,9 @@ class RedisLoginThrottle:
         pipe.incr(name)
         pipe.expire(name, self._lockout, nx=True)
         pipe.execute()
+
+    # The Throttle port's name for it: the same counter limits account mail.
+    record = record_failure
 
     def reset(self, key: str) -> None:
         self._redis.delete(self._name(key))

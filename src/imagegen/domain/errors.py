@@ -57,6 +57,13 @@ class InvalidToken(Unauthenticated):
     title = "Invalid token"
 
 
+class TokenRejected(DomainError):
+    """A token from a mail link is malformed, forged, expired or already used."""
+
+    code = "mail_token_invalid"
+    title = "Invalid link"
+
+
 class Conflict(DomainError):
     code = "conflict"
     title = "Conflict"

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from imagegen.domain.errors import Forbidden
+
 
 class Role(enum.StrEnum):
     USER = "user"
@@ -39,6 +41,15 @@ class User:
     def can_reach(self, owner_id: str) -> bool:
         """Tell whether this user may see or change an object owned by owner_id."""
         return self.is_admin or owner_id == self.id
+
+
+def check_may_generate(user: User, *, require_verified_email: bool) -> None:
+    """Refuse generation to an unverified address when the service requires one."""
+    if require_verified_email and not user.email_verified:
+        raise Forbidden(
+            "Verify your email address before generating images.",
+            code="email_not_verified",
+        )
 
 
 @dataclass

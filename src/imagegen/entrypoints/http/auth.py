@@ -8,13 +8,16 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from imagegen.application import accounts
+from imagegen.application import account_mail, accounts
 from imagegen.domain.users import User
 from imagegen.entrypoints.http.context import current_session_id, current_user, services
 from imagegen.entrypoints.http.limits import failed_login, limiter
 from imagegen.entrypoints.http.schemas import (
+    ForgotPasswordSchema,
     LoginSchema,
+    MailTokenSchema,
     PasswordChangeSchema,
+    PasswordResetSchema,
     RegisterSchema,
     TokenPairSchema,
     UserSchema,
@@ -28,13 +31,17 @@ def _client_login_limit() -> str:
     return services().settings.client_login_limit
 
 
+def _client_mail_limit() -> str:
+    return services().settings.client_mail_limit
+
+
 @blp.route("/register", methods=["POST"])
 @blp.arguments(RegisterSchema)
 @blp.response(201, TokenPairSchema)
 def register(body: dict[str, str]) -> dict[str, Any]:
-    """Create an account and sign in."""
-    signed_in = accounts.register(
-        services().accounts, body["name"], body["email"], body["password"]
+    """Create an account, sign in, and mail a link to verify the address."""
+    signed_in = account_mail.register(
+        services().account_mail, body["name"], body["email"], body["password"]
     )
     return issue_tokens(signed_in)
 
@@ -94,4 +101,40 @@ def change_password(body: dict[str, str]) -> None:
         current_session_id(),
         body["current_password"],
         body["new_password"],
+    )
+
+
+@blp.route("/email/verify", methods=["POST"])
+@blp.arguments(MailTokenSchema)
+@blp.response(204)
+def verify_email(body: dict[str, str]) -> None:
+    """Verify the address with the token from the verification mail."""
+    account_mail.verify_email(services().account_mail, body["token"])
+
+
+@blp.route("/email/resend", methods=["POST"])
+@jwt_required()
+@blp.response(202)
+@blp.doc(security=BEARER)
+def resend_verification() -> None:
+    """Mail another verification link (a few per quarter hour at most)."""
+    account_mail.resend_verification(services().account_mail, current_user())
+
+
+@blp.route("/password/forgot", methods=["POST"])
+@limiter.limit(_client_mail_limit)
+@blp.arguments(ForgotPasswordSchema)
+@blp.response(202)
+def forgot_password(body: dict[str, str]) -> None:
+    """Mail a password reset link; 202 whether or not the account exists."""
+    account_mail.forgot_password(services().account_mail, body["email"])
+
+
+@blp.route("/password/reset", methods=["POST"])
+@blp.arguments(PasswordResetSchema)
+@blp.response(204)
+def reset_password(body: dict[str, str]) -> None:
+    """Set a new password with the token from the reset mail; sessions end."""
+    account_mail.reset_password(
+        services().account_mail, body["token"], body["password"]
     )

@@ -18,10 +18,12 @@ TYPE_BASE = "https://imagegen.dev/problems/"
 
 STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.ValidationFailed, 422),
+    (errors.MalformedRequest, 400),
     (errors.NotFound, 404),
     (errors.Forbidden, 403),
     (errors.Unauthenticated, 401),
     (errors.Conflict, 409),
+    (errors.TokenRejected, 400),
     (errors.Throttled, 429),
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedImage, 415),

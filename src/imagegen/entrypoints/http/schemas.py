@@ -29,6 +29,23 @@ class PasswordChangeSchema(Schema):
     new_password = fields.String(required=True, load_only=True)
 
 
+class MailTokenSchema(Schema):
+    token = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "The token from the link in the mail"},
+    )
+
+
+class ForgotPasswordSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetSchema(MailTokenSchema):
+    password = fields.String(required=True, load_only=True)
+
+
 class UserSchema(Schema):
     id = fields.String()
     name = fields.String()

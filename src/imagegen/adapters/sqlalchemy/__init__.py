@@ -1,0 +1,1 @@
+"""Persistence on SQLite, MariaDB/MySQL and PostgreSQL through SQLAlchemy Core."""

@@ -1,0 +1,116 @@
+"""The schema: one table per aggregate, mapped to the domain by the repositories.
+
+The migrations in ``migrations/versions`` build exactly this; a test compares
+the two on every database we support. A new table follows the same pattern:
+``ID`` primary keys, ``UtcDateTime`` times, enums as short strings, an index
+leading with each foreign key's column (MySQL would otherwise add its own,
+which autogenerate would then report as drift).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.dialects import mysql
+
+from imagegen.adapters.sqlalchemy.types import MYSQL_DIALECTS, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Every table stores text as full UTF-8 on MySQL, whatever the server's default.
+MYSQL_OPTIONS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+
+ID = String(32)
+ENUM = String(16)
+
+# Addresses are stored normalized (lower case), so uniqueness must compare
+# bytes: MySQL's default collations would also equate "é" with "e".
+EMAIL = String(320).with_variant(
+    mysql.VARCHAR(320, collation="utf8mb4_bin"), *MYSQL_DIALECTS
+)
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", EMAIL, nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", ENUM, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("email_verified_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "created_at", "id"),
+    **MYSQL_OPTIONS,
+)
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "user_id",
+        ID,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Index(None, "user_id"),
+    **MYSQL_OPTIONS,
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "owner_id",
+        ID,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", ENUM, nullable=False),
+    Column(
+        "source_image_id",
+        ID,
+        ForeignKey("images.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    # Becomes a foreign key once the jobs table exists.
+    Column("job_id", ID, nullable=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(255), nullable=False),
+    Column("thumbnail_key", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "owner_id", "created_at", "id"),
+    Index(None, "owner_id", "kind", "created_at", "id"),
+    Index(None, "source_image_id", "created_at", "id"),
+    **MYSQL_OPTIONS,
+)
