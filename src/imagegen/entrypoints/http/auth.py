@@ -13,6 +13,7 @@ from imagegen.domain.users import User
 from imagegen.entrypoints.http.context import current_session_id, current_user, services
 from imagegen.entrypoints.http.limits import failed_login, limiter
 from imagegen.entrypoints.http.schemas import (
+    AcceptedSchema,
     ForgotPasswordSchema,
     LoginSchema,
     MailTokenSchema,
@@ -114,20 +115,22 @@ def verify_email(body: dict[str, str]) -> None:
 
 @blp.route("/email/resend", methods=["POST"])
 @jwt_required()
-@blp.response(202)
+@blp.response(202, AcceptedSchema)
 @blp.doc(security=BEARER)
-def resend_verification() -> None:
+def resend_verification() -> dict[str, str]:
     """Mail another verification link (a few per quarter hour at most)."""
     account_mail.resend_verification(services().account_mail, current_user())
+    return {"message": "A new verification link is on its way."}
 
 
 @blp.route("/password/forgot", methods=["POST"])
 @limiter.limit(_client_mail_limit)
 @blp.arguments(ForgotPasswordSchema)
-@blp.response(202)
-def forgot_password(body: dict[str, str]) -> None:
+@blp.response(202, AcceptedSchema)
+def forgot_password(body: dict[str, str]) -> dict[str, str]:
     """Mail a password reset link; 202 whether or not the account exists."""
     account_mail.forgot_password(services().account_mail, body["email"])
+    return {"message": "If an account uses this address, a reset link is on its way."}
 
 
 @blp.route("/password/reset", methods=["POST"])

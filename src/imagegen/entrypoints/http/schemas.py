@@ -46,6 +46,10 @@ class PasswordResetSchema(MailTokenSchema):
     password = fields.String(required=True, load_only=True)
 
 
+class AcceptedSchema(Schema):
+    message = fields.String(metadata={"description": "What happens next"})
+
+
 class UserSchema(Schema):
     id = fields.String()
     name = fields.String()
