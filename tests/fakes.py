@@ -14,6 +14,7 @@ from imagegen.application.ports import (
     MailMessage,
     MailNotSent,
     PreparedImage,
+    StreamedEvent,
     Usage,
 )
 from imagegen.domain.errors import InvalidImage, NotFound, ServiceUnavailable
@@ -304,3 +305,84 @@ class FakeImageProcessor:
             round(prepared.width * scale),
             round(prepared.height * scale),
         )
+
+
+class FakeChannelAuthorizer:
+    """Signs with a recognisable string and records what it signed."""
+
+    def __init__(self) -> None:
+        self.signed: list[tuple[str, str]] = []
+
+    def authorize(self, socket_id: str, channel: str) -> str:
+        self.signed.append((socket_id, channel))
+        return f"key:signed({socket_id}:{channel})"
+
+
+class FakeStreamSlots:
+    """Holds slots per user; records renewals."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, set[str]] = {}
+        self.renewed: list[str] = []
+
+    def acquire(self, user_id: str, slot: str, *, limit: int, lease: int) -> bool:
+        held = self.held.setdefault(user_id, set())
+        if len(held) >= limit:
+            return False
+        held.add(slot)
+        return True
+
+    def renew(self, user_id: str, slot: str, *, lease: int) -> None:
+        self.renewed.append(slot)
+
+    def release(self, user_id: str, slot: str) -> None:
+        self.held.get(user_id, set()).discard(slot)
+
+
+class FakeTimer:
+    """A monotonic clock that moves only when told to (or when a fake waits)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class FakeSubscription:
+    """Hands out one queued batch per call; otherwise waits out the timeout."""
+
+    def __init__(self, timer: FakeTimer, user_id: str, after: str | None) -> None:
+        self.timer = timer
+        self.user_id = user_id
+        self.after = after
+        self.batches: list[list[StreamedEvent]] = []
+        self.closed = False
+
+    def next_events(self, timeout: float) -> list[StreamedEvent]:
+        if self.batches:
+            return self.batches.pop(0)
+        self.timer.advance(timeout)
+        return []
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeEventFeed:
+    """Makes FakeSubscriptions, or raises fail_with when it is set."""
+
+    def __init__(self, timer: FakeTimer) -> None:
+        self.timer = timer
+        self.subscriptions: list[FakeSubscription] = []
+        self.fail_with: Exception | None = None
+
+    def subscribe(self, user_id: str, after: str | None) -> FakeSubscription:
+        if self.fail_with is not None:
+            raise self.fail_with
+        subscription = FakeSubscription(self.timer, user_id, after)
+        self.subscriptions.append(subscription)
+        return subscription

@@ -32,6 +32,13 @@ class ValidationFailed(DomainError):
     title = "Invalid input"
 
 
+class MalformedRequest(DomainError):
+    """The request is not even well-formed (a socket id that is not one, say)."""
+
+    code = "bad_request"
+    title = "Bad request"
+
+
 class NotFound(DomainError):
     code = "not_found"
     title = "Not found"

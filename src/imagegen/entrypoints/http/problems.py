@@ -18,6 +18,7 @@ TYPE_BASE = "https://imagegen.dev/problems/"
 
 STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.ValidationFailed, 422),
+    (errors.MalformedRequest, 400),
     (errors.NotFound, 404),
     (errors.Forbidden, 403),
     (errors.Unauthenticated, 401),
