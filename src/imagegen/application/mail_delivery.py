@@ -38,6 +38,8 @@ def deliver_mail(deps: DeliveryDeps, payload: str) -> None:
                     "mail %s: not sent (%d attempts): %s", message.about, attempt, exc
                 )
                 return
+            # Not yet: the wait holds this worker rather than re-queueing the
+            # mail for later; see README "Limits".
             delay = deps.retry_delay * 2 ** (attempt - 1)
             log.warning(
                 "mail %s: attempt %d failed (%s); retrying in %gs",
