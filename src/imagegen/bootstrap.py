@@ -6,38 +6,62 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from functools import partial
 from functools import cached_property
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData
 
 from imagegen.application.account_mail import AccountMailDeps
 from imagegen.application.accounts import AccountDeps, decoy_hash
+from imagegen.application.generation import run_generation_job
+from imagegen.application.event_stream import StreamLimits
 from imagegen.application.images import ImageDeps
+from imagegen.application.job_support import JobDeps
 from imagegen.application.mail_delivery import DeliveryDeps, deliver_mail
+from imagegen.application.reaper import reap_stale_jobs
 from imagegen.application.ports import (
+    ChannelAuthorizer,
     Clock,
+    EventFeed,
     IdSource,
+    ImageGenerator,
     ImageProcessor,
     ImageStore,
     LoginThrottle,
     Mailer,
+    Notifier,
     PasswordHasher,
+    StreamSlots,
     TaskQueue,
     Throttle,
     UnitOfWorkFactory,
 )
+from imagegen.application.realtime import PusherClientConfig, RealtimeDeps
 from imagegen.adapters.thread_queue import ThreadTaskQueue
-from imagegen.config import MailSettings, Settings
+from imagegen.config import MailSettings, PusherSettings, Settings
+from imagegen.domain.jobs import Provider, QuotaPolicy
+from imagegen.domain.stream_tokens import StreamTokens
 from imagegen.domain.tokens import MailTokens
+
+if TYPE_CHECKING:
+    from imagegen.adapters.pusher_notifier import PusherNotifier
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[], None]
 Task = Callable[..., None]
+
+
+class EventHub(Notifier, EventFeed, Protocol):
+    """Where published events meet the event streams that listen for them."""
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -56,7 +80,14 @@ class Services:
     mailer: Mailer
     # Account mails per user or address (see application.account_mail).
     mail_throttle: Throttle
+    notifier: Notifier
+    generators: dict[Provider, ImageGenerator]
+    # Where open event streams listen; the notifier publishes into it.
+    events: EventFeed
+    stream_slots: StreamSlots
     redis: Redis[bytes] | None = None
+    # Signs Pusher subscriptions; None when Pusher is not configured.
+    pusher: ChannelAuthorizer | None = None
     # Background work by name: what TaskQueue.enqueue(name, ...) runs, here or
     # in a worker process.
     tasks: dict[str, Task] = field(default_factory=dict)
@@ -107,6 +138,41 @@ class Services:
             sleep=time.sleep,
         )
 
+    @cached_property
+    def jobs(self) -> JobDeps:
+        jobs = self.settings.jobs
+        return JobDeps(
+            uow=self.uow,
+            queue=self.queue,
+            notifier=self.notifier,
+            clock=self.clock,
+            ids=self.ids,
+            images=self.images,
+            generators=self.generators,
+            default_provider=Provider(jobs.provider),
+            quota=QuotaPolicy(jobs.daily_variations, jobs.max_active),
+            stale_after=timedelta(seconds=jobs.stale_after),
+            max_attempts=jobs.max_attempts,
+        )
+
+    @cached_property
+    def realtime(self) -> RealtimeDeps:
+        live = self.settings.realtime
+        return RealtimeDeps(
+            accounts=self.accounts,
+            feed=self.events,
+            slots=self.stream_slots,
+            tokens=StreamTokens(self.settings.secret_key),
+            limits=StreamLimits(
+                heartbeat=live.heartbeat_seconds,
+                max_duration=live.stream_max_seconds,
+                max_streams=live.max_streams_per_user,
+            ),
+            token_ttl=live.stream_token_ttl,
+            pusher=_pusher_client(live.pusher),
+            authorizer=self.pusher,
+        )
+
     def close(self) -> None:
         for close in reversed(self.closers):
             close()
@@ -123,6 +189,9 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
     uow = overrides.pop("uow", None)
     if uow is None:
         uow, checks["database"] = _database(settings)
+    events_redis = _events_redis(settings)
+    hub = overrides.pop("events", None) or _event_hub(settings, events_redis)
+    pusher = overrides.pop("pusher", None) or _pusher(settings.realtime.pusher)
     services = Services(
         settings=settings,
         clock=clock,
@@ -132,17 +201,27 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
         store=overrides.pop("store", None) or _store(settings),
         processor=overrides.pop("processor", None) or _processor(settings),
         throttle=overrides.pop("throttle", None) or _throttle(settings, redis, clock),
-        queue=overrides.pop("queue", None) or _queue(settings),
+        queue=overrides.pop("queue", None) or _queue(settings, redis),
         mailer=overrides.pop("mailer", None) or _mailer(settings.mail),
         mail_throttle=overrides.pop("mail_throttle", None)
         or _mail_throttle(settings, redis, clock),
+        notifier=overrides.pop("notifier", None) or _notifier(hub, pusher),
+        generators=overrides.pop("generators", None) or _generators(settings),
+        events=hub,
+        stream_slots=overrides.pop("stream_slots", None)
+        or _stream_slots(settings, events_redis),
         redis=redis,
+        pusher=pusher,
         checks=checks,
     )
+    services.closers.append(hub.close)
+    if events_redis is not None:
+        services.closers.append(events_redis.close)
     services.tasks.update(_tasks(services))
     if isinstance(services.queue, ThreadTaskQueue):
         services.queue.handlers.update(services.tasks)
         services.closers.append(services.queue.close)
+        services.closers.append(start_reaper(services))
     services.checks.setdefault("storage", services.store.ping)
     if redis is not None:
         services.checks.setdefault("redis", lambda: _ping(redis))
@@ -154,11 +233,132 @@ def bootstrap(settings: Settings, **overrides: Any) -> Services:
 
 def _tasks(services: Services) -> dict[str, Task]:
     """Bind each background task to this process's services."""
-    return {"send_mail": partial(deliver_mail, services.mail_delivery)}
+    return {
+        "send_mail": partial(deliver_mail, services.mail_delivery),
+        "run_generation": lambda job_id: run_generation_job(services.jobs, job_id),
+    }
 
 
-def _queue(settings: Settings) -> TaskQueue:
+def start_reaper(services: Services) -> Callable[[], None]:
+    """Take back jobs of dead workers from a thread of this process; return stop."""
+    from imagegen.adapters.periodic import PeriodicThread
+
+    every = services.jobs.heartbeat_every
+    reaper = PeriodicThread("job reaper", every, lambda: reap_stale_jobs(services.jobs))
+    return reaper.start().stop
+
+
+def _queue(settings: Settings, redis: Redis[bytes] | None) -> TaskQueue:
+    if settings.queue_connection == "redis":
+        from imagegen.adapters.rq_queue import RqTaskQueue
+
+        assert redis is not None, "config requires REDIS_URL for QUEUE_CONNECTION=redis"
+        return RqTaskQueue(
+            redis, settings.redis_queue, job_timeout=settings.jobs.timeout
+        )
     return ThreadTaskQueue()
+
+
+def _notifier(hub: EventHub, pusher: PusherNotifier | None) -> Notifier:
+    """Publish to the event stream's hub, and to Pusher when it is configured."""
+    from imagegen.adapters.fanout_notifier import FanOutNotifier
+
+    sinks: dict[str, Notifier] = {"event stream": hub}
+    if pusher is not None:
+        sinks["pusher"] = pusher
+    return FanOutNotifier(sinks)
+
+
+def _generators(settings: Settings) -> dict[Provider, ImageGenerator]:
+    from imagegen.adapters.local_generator import LocalImageGenerator
+    from imagegen.adapters.openai_generator import OpenAIImageGenerator
+
+    ai = settings.openai
+    return {
+        Provider.LOCAL: LocalImageGenerator(),
+        Provider.OPENAI: OpenAIImageGenerator(
+            ai.api_key,
+            model=ai.image_model,
+            base_url=ai.base_url,
+            timeout=ai.timeout,
+            max_retries=ai.max_retries,
+        ),
+    }
+
+
+def _events_redis(settings: Settings) -> Redis[bytes] | None:
+    """Return a Redis client for events: short timeouts, no retries.
+
+    A job publishes through it, and must never wait long on it.
+    """
+    if settings.redis_url is None:
+        return None
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=1.0,
+        socket_connect_timeout=1.0,
+        health_check_interval=15,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+def _event_hub(settings: Settings, redis: Redis[bytes] | None) -> EventHub:
+    live = settings.realtime
+    if redis is not None:
+        from imagegen.adapters.redis_event_hub import RedisEventHub
+
+        return RedisEventHub(
+            redis,
+            prefix=settings.redis_prefix,
+            replay_seconds=live.replay_seconds,
+            replay_size=live.replay_size,
+        )
+    from imagegen.adapters.memory_event_hub import MemoryEventHub
+
+    log.info("event stream: in process memory (set REDIS_URL to share it)")
+    return MemoryEventHub(
+        replay_seconds=live.replay_seconds, replay_size=live.replay_size
+    )
+
+
+def _stream_slots(settings: Settings, redis: Redis[bytes] | None) -> StreamSlots:
+    if redis is not None:
+        from imagegen.adapters.redis_stream_slots import RedisStreamSlots
+
+        return RedisStreamSlots(redis, prefix=settings.redis_prefix)
+    from imagegen.adapters.memory_stream_slots import MemoryStreamSlots
+
+    return MemoryStreamSlots()
+
+
+def _pusher(pusher: PusherSettings | None) -> PusherNotifier | None:
+    if pusher is None:
+        return None
+    from imagegen.adapters.pusher_notifier import PusherNotifier
+
+    return PusherNotifier(
+        app_id=pusher.app_id,
+        key=pusher.key,
+        secret=pusher.secret,
+        cluster=pusher.cluster,
+        host=pusher.host,
+        port=pusher.port,
+        scheme=pusher.scheme,
+        timeout=pusher.timeout,
+    )
+
+
+def _pusher_client(pusher: PusherSettings | None) -> PusherClientConfig | None:
+    """Return what a browser needs to reach Pusher: no secret."""
+    if pusher is None:
+        return None
+    return PusherClientConfig(
+        key=pusher.key,
+        cluster=pusher.cluster,
+        host=pusher.host,
+        port=pusher.port,
+        scheme=pusher.scheme,
+    )
 
 
 def database_metadata() -> MetaData:
@@ -168,12 +368,23 @@ def database_metadata() -> MetaData:
     return metadata
 
 
+def migrations_directory() -> Path:
+    """Return the Alembic scripts' folder (Flask-Migrate's `directory`)."""
+    from imagegen.adapters.sqlalchemy.migrations import MIGRATIONS_DIRECTORY
+
+    return MIGRATIONS_DIRECTORY
+
+
+def prepare_database(url: str) -> None:
+    """Make what the database needs before a first connection (a SQLite folder)."""
+    from imagegen.adapters.sqlalchemy.engine import ensure_sqlite_directory
+
+    ensure_sqlite_directory(url)
+
+
 def _database(settings: Settings) -> tuple[UnitOfWorkFactory, Check]:
-    from imagegen.adapters.sqlalchemy.unit_of_work import (
-        SqlUnitOfWork,
-        make_engine,
-        ping,
-    )
+    from imagegen.adapters.sqlalchemy.engine import make_engine, ping
+    from imagegen.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 
     engine = make_engine(settings.database_url)
     return (lambda: SqlUnitOfWork(engine)), (lambda: ping(engine))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
@@ -15,6 +16,7 @@ CONNECT_TIMEOUT_S = 10
 # Servers and proxies drop idle connections (MySQL after 8 hours by default);
 # recycling earlier means a pooled connection is never one they have closed.
 POOL_RECYCLE_S = 1800
+MEMORY = (None, "", ":memory:")
 
 
 def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
@@ -51,9 +53,17 @@ def _server_options(url: URL) -> dict[str, Any]:
     return options
 
 
+def ensure_sqlite_directory(url: str | URL) -> None:
+    """Create the folder of a SQLite file database, which SQLite will not do."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in MEMORY:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _sqlite_engine(url: URL, foreign_keys: bool) -> Engine:
+    ensure_sqlite_directory(url)
     engine = create_engine(url, pool_pre_ping=True)
-    in_memory = url.database in (None, "", ":memory:")
+    in_memory = url.database in MEMORY
     event.listen(engine, "connect", _sqlite_connect(foreign_keys, wal=not in_memory))
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
@@ -16,7 +15,13 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from imagegen.bootstrap import Services, bootstrap, database_metadata
+from imagegen.bootstrap import (
+    Services,
+    bootstrap,
+    database_metadata,
+    migrations_directory,
+    prepare_database,
+)
 from imagegen.config import Settings, load_settings
 from imagegen.entrypoints import cli
 from imagegen.entrypoints.http import (
@@ -29,12 +34,12 @@ from imagegen.entrypoints.http import (
     metrics,
     ops,
     problems,
+    realtime,
     security,
 )
 from imagegen.entrypoints.http.context import EXTENSION
 from imagegen.entrypoints.logging_setup import configure_logging
 
-MIGRATIONS = Path(__file__).resolve().parents[4] / "migrations"
 # Room for the multipart framing around a file of the largest allowed size.
 MULTIPART_SLACK = 64 * 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -98,14 +103,21 @@ def _api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for module in (auth, images, admin, legacy, ops):
+    for module in (auth, images, admin, legacy, ops, realtime):
         api.register_blueprint(module.blp)
 
 
 def _migrations(app: Flask, settings: Settings) -> None:
+    prepare_database(settings.database_url)
     db = SQLAlchemy(metadata=database_metadata())
     db.init_app(app)
-    Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    Migrate(
+        app,
+        db,
+        directory=str(migrations_directory()),
+        render_as_batch=True,
+        compare_type=True,
+    )
 
 
 def _request_ids(app: Flask) -> None:
