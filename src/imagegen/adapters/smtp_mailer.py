@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from email.headerregistry import Address
@@ -10,8 +9,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from imagegen.application.ports import MailMessage, MailNotSent
-
-log = logging.getLogger(__name__)
 
 ENCRYPTIONS = ("tls", "ssl", "none")
 
