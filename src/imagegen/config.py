@@ -46,6 +46,33 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class PusherSettings:
+    """Pusher Channels, or a self-hosted server of its protocol at host."""
+
+    app_id: str
+    key: str
+    secret: str = field(repr=False)
+    cluster: str
+    host: str | None
+    port: int | None
+    scheme: str
+    timeout: int
+
+
+@dataclass(frozen=True)
+class RealtimeSettings:
+    """Live progress: Pusher when configured, and the event stream (SSE)."""
+
+    pusher: PusherSettings | None
+    heartbeat_seconds: int
+    max_streams_per_user: int
+    stream_max_seconds: int
+    stream_token_ttl: int
+    replay_seconds: int
+    replay_size: int
+
+
+@dataclass(frozen=True)
 class MailSettings:
     """How account mail leaves: printed to the log, or sent over SMTP."""
 
@@ -86,6 +113,7 @@ class Settings:
     login_lockout_seconds: int
     client_login_limit: str
     proxy_hops: int
+    realtime: RealtimeSettings
     mail: MailSettings
     email_verification_ttl: int
     password_reset_ttl: int
@@ -136,6 +164,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_lockout_seconds=env.number("LOGIN_LOCKOUT_SECONDS", 300, low=1),
         client_login_limit=env.text("CLIENT_LOGIN_LIMIT", "100 per minute"),
         proxy_hops=env.number("PROXY_HOPS", 0, low=0, high=5),
+        realtime=_realtime(env),
         mail=_mail(env, environment),
         email_verification_ttl=env.number("EMAIL_VERIFICATION_TTL", 86400, low=60),
         password_reset_ttl=env.number("PASSWORD_RESET_TTL", 3600, low=60),
@@ -274,6 +303,47 @@ def _header_text(env: _Env, name: str, default: str) -> str:
     if any(ch in value for ch in "\r\n"):
         raise ConfigError(f"{name}: must fit on one line")
     return value
+
+
+def _realtime(env: _Env) -> RealtimeSettings:
+    return RealtimeSettings(
+        pusher=_pusher(env),
+        heartbeat_seconds=env.number("SSE_HEARTBEAT_SECONDS", 15, low=1, high=300),
+        max_streams_per_user=env.number("SSE_MAX_STREAMS_PER_USER", 5, low=1),
+        stream_max_seconds=env.number("SSE_MAX_SECONDS", 300, low=5, high=86400),
+        stream_token_ttl=env.number("SSE_TOKEN_TTL", 60, low=5, high=3600),
+        replay_seconds=env.number("SSE_REPLAY_SECONDS", 300, low=1, high=86400),
+        replay_size=env.number("SSE_REPLAY_SIZE", 200, low=1, high=10000),
+    )
+
+
+def _pusher(env: _Env) -> PusherSettings | None:
+    """Read PUSHER_*; Laravel's BROADCAST_DRIVER=log (or null) turns Pusher off."""
+    driver = env.text("BROADCAST_CONNECTION", "") or env.text("BROADCAST_DRIVER", "")
+    names = ("PUSHER_APP_ID", "PUSHER_APP_KEY", "PUSHER_APP_SECRET")
+    if driver.lower() not in ("", "pusher"):
+        return None
+    if not driver and not any(env.text(name, "") for name in names):
+        return None
+    app_id, key, secret = (env.required(name) for name in names)
+    if not app_id.isdigit():
+        raise ConfigError("PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)")
+    host = env.text("PUSHER_HOST", "") or None
+    scheme = env.choice("PUSHER_SCHEME", ("https", "http"), "https")
+    return PusherSettings(
+        app_id=app_id,
+        key=key,
+        secret=secret,
+        cluster=env.text("PUSHER_APP_CLUSTER", "mt1"),
+        host=host,
+        port=_pusher_port(env, scheme) if host else None,
+        scheme=scheme,
+        timeout=env.number("PUSHER_TIMEOUT", 2, low=1, high=30),
+    )
+
+
+def _pusher_port(env: _Env, scheme: str) -> int:
+    return env.number("PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535)
 
 
 class _Env:
