@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 from imagegen.application.pagination import PageKey, PageRequest
 from imagegen.application.ports import (
+    Event,
     ImageFilter,
+    JobFilter,
+    JobUsage,
     MailMessage,
     MailNotSent,
     PreparedImage,
     StreamedEvent,
     Usage,
+    Variation,
+    VariationSpec,
 )
-from imagegen.domain.errors import InvalidImage, NotFound, ServiceUnavailable
+from imagegen.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DomainError,
+    InvalidImage,
+    NotFound,
+    ServiceUnavailable,
+)
 from imagegen.domain.images import Image, ImageKind
+from imagegen.domain.jobs import ACTIVE, GenerationJob, JobStatus
 from imagegen.domain.users import AuthSession, User
 
 
@@ -85,12 +99,14 @@ class FakeTaskQueue:
 
     def __init__(self) -> None:
         self.enqueued: list[tuple[str, tuple[str, ...]]] = []
+        self.task_ids: list[str | None] = []
         self.unreachable = False
 
     def enqueue(self, task: str, *args: str, task_id: str | None = None) -> None:
         if self.unreachable:
             raise ServiceUnavailable("The task queue is unreachable.")
         self.enqueued.append((task, args))
+        self.task_ids.append(task_id)
 
     def payloads(self, task: str) -> list[str]:
         """Return the first argument of each enqueued task of that name."""
@@ -209,6 +225,115 @@ class FakeImageRepository:
         return len(self.rows)
 
 
+class FakeJobRepository:
+    """Jobs as a database with optimistic versions holds them.
+
+    Reads see committed state; writes wait in `changes` for commit, which
+    applies only them, so units of work that overlap lose nothing.
+    """
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+        self.changes: dict[str, GenerationJob | None] = {}
+        self.touched: dict[str, datetime] = {}
+
+    def add(self, job: GenerationJob) -> None:
+        key = job.idempotency_key
+        if key is not None and self.get_by_idempotency_key(job.owner_id, key):
+            raise Conflict("key in use", code="idempotency_key_in_use")
+        self.changes[job.id] = copy.deepcopy(job)
+
+    def get(self, job_id: str) -> GenerationJob | None:
+        if job_id in self.changes:
+            return copy.deepcopy(self.changes[job_id])
+        return copy.deepcopy(self.db.jobs.get(job_id))
+
+    def get_by_idempotency_key(self, owner_id: str, key: str) -> GenerationJob | None:
+        found = [
+            job
+            for job in self._all()
+            if (job.owner_id, job.idempotency_key) == (owner_id, key)
+        ]
+        return found[0] if found else None
+
+    def save(self, job: GenerationJob) -> None:
+        stored = self.get(job.id)
+        committed = self.db.jobs.get(job.id)
+        if stored is None or stored.version != job.version:
+            raise ConcurrentUpdate("changed meanwhile")
+        if committed is not None and committed.version > job.version:
+            raise ConcurrentUpdate("changed meanwhile")
+        job.version += 1
+        self.changes[job.id] = copy.deepcopy(job)
+
+    def delete(self, job_id: str) -> None:
+        self.changes[job_id] = None
+
+    def touch(self, job_id: str, attempt: int, now: datetime) -> bool:
+        job = self.get(job_id)
+        if job is None or not job.owned_by_run(attempt):
+            return False
+        self.touched[job_id] = now
+        return True
+
+    def list(self, where: JobFilter, page: PageRequest) -> list[GenerationJob]:
+        rows = [
+            job
+            for job in self._all()
+            if where.owner_id in (None, job.owner_id)
+            and where.status in (None, job.status)
+        ]
+        return _newest_first(rows, lambda j: PageKey(j.created_at, j.id), page)
+
+    def stale(self, silent_since: datetime, limit: int) -> list[GenerationJob]:
+        return [
+            job
+            for job in self._all()
+            if job.status is JobStatus.RUNNING
+            and (job.heartbeat_at is None or job.heartbeat_at < silent_since)
+        ][:limit]
+
+    def waiting(self, queued_before: datetime, limit: int) -> list[GenerationJob]:
+        return [
+            job
+            for job in self._all()
+            if job.status is JobStatus.QUEUED
+            and job.queued_at is not None
+            and job.queued_at < queued_before
+        ][:limit]
+
+    def usage(self, owner_id: str | None, since: datetime) -> JobUsage:
+        mine = [job for job in self._all() if owner_id in (None, job.owner_id)]
+        counted = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED)
+        return JobUsage(
+            variations=sum(
+                job.n
+                for job in mine
+                if job.created_at >= since and job.status in counted
+            ),
+            active_jobs=sum(job.status in ACTIVE for job in mine),
+        )
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        jobs = self._all()
+        return {status: sum(j.status is status for j in jobs) for status in JobStatus}
+
+    def apply(self) -> None:
+        for job_id, job in self.changes.items():
+            if job is None:
+                self.db.jobs.pop(job_id, None)
+            else:
+                self.db.jobs[job_id] = job
+        for job_id, now in self.touched.items():
+            if job_id in self.db.jobs:
+                self.db.jobs[job_id].heartbeat_at = now
+        self.changes, self.touched = {}, {}
+
+    def _all(self) -> list[GenerationJob]:
+        ids = set(self.db.jobs) | set(self.changes)
+        return [job for job in map(self.get, sorted(ids)) if job is not None]
+
+
 class FakeDatabase:
     """Committed state, shared by every unit of work made from it."""
 
@@ -216,6 +341,7 @@ class FakeDatabase:
         self.users: dict[str, User] = {}
         self.sessions: dict[str, AuthSession] = {}
         self.images: dict[str, Image] = {}
+        self.jobs: dict[str, GenerationJob] = {}
         self.commits = 0
         self.fail_next_commit = False
 
@@ -236,6 +362,7 @@ class FakeUnitOfWork:
         self.users = FakeUserRepository(self._users)
         self.sessions = FakeSessionRepository(self._sessions)
         self.images = FakeImageRepository(self._images)
+        self.jobs = FakeJobRepository(self.db)
         return self
 
     def __exit__(
@@ -253,6 +380,7 @@ class FakeUnitOfWork:
         self.db.users = dict(self._users)
         self.db.sessions = dict(self._sessions)
         self.db.images = dict(self._images)
+        self.jobs.apply()
         self.db.commits += 1
 
 
@@ -386,3 +514,50 @@ class FakeEventFeed:
         subscription = FakeSubscription(self.timer, user_id, after)
         self.subscriptions.append(subscription)
         return subscription
+
+
+class FakeNotifier:
+    """Records every event published."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+
+    def names(self, job_id: str | None = None) -> list[str]:
+        return [
+            event.name
+            for event in self.events
+            if job_id in (None, event.data.get("job_id"))
+        ]
+
+
+class FakeImageGenerator:
+    """Makes b"PNG:WxH;..." pictures; can fail before any or after some.
+
+    `fail_with` is raised once `fail_after` variations were yielded (at the
+    start when 0); `on_each` runs before each yield, to act mid-run.
+    """
+
+    def __init__(
+        self, fail_with: DomainError | None = None, fail_after: int = 0
+    ) -> None:
+        self.fail_with = fail_with
+        self.fail_after = fail_after
+        self.specs: list[VariationSpec] = []
+        self.on_each: Any = None
+
+    def generate(self, spec: VariationSpec) -> Iterator[Variation]:
+        self.specs.append(spec)
+        for made, index in enumerate(spec.indices):
+            if self.fail_with is not None and made == self.fail_after:
+                raise self.fail_with
+            if self.on_each is not None:
+                self.on_each(index)
+            data = f"PNG:{spec.width}x{spec.height};{spec.seed}:{index}".encode()
+            yield Variation(
+                index, PreparedImage(data, "image/png", spec.width, spec.height)
+            )
+        if self.fail_with is not None and self.fail_after >= len(spec.indices):
+            raise self.fail_with

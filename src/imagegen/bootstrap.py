@@ -6,10 +6,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from functools import partial
-from functools import cached_property
 from datetime import timedelta
+from functools import cached_property, partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from redis import Redis
@@ -17,14 +16,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import MetaData
 
+from imagegen.adapters.thread_queue import ThreadTaskQueue
 from imagegen.application.account_mail import AccountMailDeps
 from imagegen.application.accounts import AccountDeps, decoy_hash
-from imagegen.application.generation import run_generation_job
 from imagegen.application.event_stream import StreamLimits
+from imagegen.application.generation import run_generation_job
 from imagegen.application.images import ImageDeps
 from imagegen.application.job_support import JobDeps
 from imagegen.application.mail_delivery import DeliveryDeps, deliver_mail
-from imagegen.application.reaper import reap_stale_jobs
 from imagegen.application.ports import (
     ChannelAuthorizer,
     Clock,
@@ -43,7 +42,7 @@ from imagegen.application.ports import (
     UnitOfWorkFactory,
 )
 from imagegen.application.realtime import PusherClientConfig, RealtimeDeps
-from imagegen.adapters.thread_queue import ThreadTaskQueue
+from imagegen.application.reaper import reap_stale_jobs
 from imagegen.config import MailSettings, PusherSettings, Settings
 from imagegen.domain.jobs import Provider, QuotaPolicy
 from imagegen.domain.stream_tokens import StreamTokens

@@ -25,6 +25,7 @@ DB_DRIVERS = {
     "postgresql": "postgresql+psycopg",
 }
 DEFAULT_PORTS = {"mysql+pymysql": 3306, "postgresql+psycopg": 5432}
+QUEUE_CONNECTIONS = ("thread", "sync", "redis")
 MAILERS = ("log", "smtp")
 MAIL_ENCRYPTIONS = ("tls", "ssl", "none")
 DEFAULT_MAIL_PORTS = {"tls": 587, "ssl": 465, "none": 25}
@@ -90,6 +91,27 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class OpenAISettings:
+    api_key: str | None = field(repr=False)
+    base_url: str | None
+    image_model: str
+    timeout: int
+    max_retries: int
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Variation jobs: who makes them, how much a user may ask, when one is lost."""
+
+    provider: str
+    stale_after: int
+    max_attempts: int
+    timeout: int
+    daily_variations: int
+    max_active: int
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: str
     secret_key: str = field(repr=False)
@@ -121,6 +143,10 @@ class Settings:
     account_mail_window: int
     client_mail_limit: str
     require_verified_email: bool
+    queue_connection: str
+    redis_queue: str
+    openai: OpenAISettings
+    jobs: JobSettings
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +198,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         account_mail_window=env.number("ACCOUNT_MAIL_WINDOW", 900, low=1),
         client_mail_limit=env.text("CLIENT_MAIL_LIMIT", "20 per hour"),
         require_verified_email=env.flag("REQUIRE_VERIFIED_EMAIL", False),
+        queue_connection=_queue_connection(env),
+        redis_queue=env.text("RQ_QUEUE", env.text("REDIS_QUEUE", "imagegen")),
+        openai=_openai(env),
+        jobs=_jobs(env),
     )
 
 
@@ -232,6 +262,42 @@ def _s3(env: _Env) -> S3Settings | None:
         secret_access_key=env.text("AWS_SECRET_ACCESS_KEY", "") or None,
         path_style=env.flag("AWS_USE_PATH_STYLE_ENDPOINT", False),
         url_ttl=env.number("AWS_URL_TTL", 300, low=10, high=7 * 24 * 3600),
+    )
+
+
+def _queue_connection(env: _Env) -> str:
+    """Return "redis" or "thread"; Laravel's "sync" runs in-process too."""
+    connection = env.choice("QUEUE_CONNECTION", QUEUE_CONNECTIONS, "thread")
+    if connection != "redis":
+        return "thread"
+    if _redis_url(env) is None:
+        raise ConfigError(
+            "REDIS_URL (or REDIS_HOST): required when QUEUE_CONNECTION=redis"
+        )
+    return connection
+
+
+def _openai(env: _Env) -> OpenAISettings:
+    return OpenAISettings(
+        api_key=env.text("OPENAI_API_KEY", "") or None,
+        base_url=env.text("OPENAI_BASE_URL", "") or None,
+        image_model=env.text("OPENAI_IMAGE_MODEL", "gpt-image-2"),
+        timeout=env.number("OPENAI_TIMEOUT", 120, low=1, high=900),
+        max_retries=env.number("OPENAI_MAX_RETRIES", 3, low=0, high=10),
+    )
+
+
+def _jobs(env: _Env) -> JobSettings:
+    provider = env.choice("GENERATION_PROVIDER", ("auto", "openai", "local"), "auto")
+    if provider == "auto":
+        provider = "openai" if env.text("OPENAI_API_KEY", "") else "local"
+    return JobSettings(
+        provider=provider,
+        stale_after=env.number("JOB_STALE_AFTER", 120, low=2, high=3600),
+        max_attempts=env.number("JOB_MAX_ATTEMPTS", 3, low=1, high=10),
+        timeout=env.number("JOB_TIMEOUT", 900, low=30),
+        daily_variations=env.number("VARIATION_DAILY_QUOTA", 100, low=1),
+        max_active=env.number("MAX_ACTIVE_JOBS", 3, low=1),
     )
 
 
@@ -327,7 +393,9 @@ def _pusher(env: _Env) -> PusherSettings | None:
         return None
     app_id, key, secret = (env.required(name) for name in names)
     if not app_id.isdigit():
-        raise ConfigError("PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)")
+        raise ConfigError(
+            "PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)"
+        )
     host = env.text("PUSHER_HOST", "") or None
     scheme = env.choice("PUSHER_SCHEME", ("https", "http"), "https")
     return PusherSettings(
@@ -343,7 +411,9 @@ def _pusher(env: _Env) -> PusherSettings | None:
 
 
 def _pusher_port(env: _Env, scheme: str) -> int:
-    return env.number("PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535)
+    return env.number(
+        "PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535
+    )
 
 
 class _Env:

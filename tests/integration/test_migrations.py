@@ -23,7 +23,7 @@ from imagegen.adapters.sqlalchemy.migrations import (
 from imagegen.adapters.sqlalchemy.tables import metadata
 from tests.support.databases import DatabaseServer
 
-OUR_TABLES = {"users", "auth_sessions", "images"}
+OUR_TABLES = {"users", "auth_sessions", "images", "jobs"}
 
 
 def table_names(url: str) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from types import TracebackType
@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 from imagegen.application.pagination import PageRequest
 from imagegen.domain.images import Image, ImageKind
+from imagegen.domain.jobs import GenerationJob, JobStatus
 from imagegen.domain.users import AuthSession, User
 
 
@@ -21,6 +22,22 @@ class ImageFilter:
     owner_id: str | None = None
     kind: ImageKind | None = None
     source_image_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which jobs a listing covers; owner_id None means everyone's."""
+
+    owner_id: str | None = None
+    status: JobStatus | None = None
+
+
+@dataclass(frozen=True)
+class JobUsage:
+    """What counts against quota: variations asked for since a time, live jobs."""
+
+    variations: int = 0
+    active_jobs: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,12 +90,51 @@ class ImageRepository(Protocol):
     def count(self) -> int: ...
 
 
+class JobRepository(Protocol):
+    def add(self, job: GenerationJob) -> None:
+        """Insert job; raise Conflict when its idempotency key is taken."""
+        ...
+
+    def get(self, job_id: str) -> GenerationJob | None: ...
+
+    def get_by_idempotency_key(
+        self, owner_id: str, key: str
+    ) -> GenerationJob | None: ...
+
+    def save(self, job: GenerationJob) -> None:
+        """Write job back unless it changed since read; else raise ConcurrentUpdate."""
+        ...
+
+    def delete(self, job_id: str) -> None: ...
+
+    def touch(self, job_id: str, attempt: int, now: datetime) -> bool:
+        """Record a heartbeat of run attempt; False once that run lost the job."""
+        ...
+
+    def stale(self, silent_since: datetime, limit: int) -> list[GenerationJob]:
+        """Return running jobs with no heartbeat since silent_since."""
+        ...
+
+    def waiting(self, queued_before: datetime, limit: int) -> list[GenerationJob]:
+        """Return jobs queued before queued_before and not started since."""
+        ...
+
+    def usage(self, owner_id: str | None, since: datetime) -> JobUsage:
+        """Count variations asked for since (failed and canceled jobs aside)."""
+        ...
+
+    def count_by_status(self) -> dict[JobStatus, int]: ...
+
+    def list(self, where: JobFilter, page: PageRequest) -> list[GenerationJob]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; rolled back unless committed."""
 
     users: UserRepository
     sessions: SessionRepository
     images: ImageRepository
+    jobs: JobRepository
 
     def __enter__(self) -> Self: ...
 
@@ -138,6 +194,36 @@ class ImageProcessor(Protocol):
 
     def thumbnail(self, data: bytes, max_side: int) -> PreparedImage:
         """Return a copy no longer than max_side on its longer side."""
+        ...
+
+
+@dataclass(frozen=True)
+class VariationSpec:
+    """What to make: which variations of one picture, at what size."""
+
+    source: bytes
+    width: int
+    height: int
+    indices: tuple[int, ...]
+    # Makes a generator that can be seeded give the same picture on a re-run.
+    seed: str
+    prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class Variation:
+    index: int
+    image: PreparedImage
+
+
+class ImageGenerator(Protocol):
+    def generate(self, spec: VariationSpec) -> Iterator[Variation]:
+        """Yield one variation per index of spec, at its size.
+
+        Raise ProviderUnavailable when another generator should stand in,
+        GenerationRefused when this request must not be tried again, and
+        GenerationError when retries did not help.
+        """
         ...
 
 

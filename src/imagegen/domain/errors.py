@@ -110,3 +110,31 @@ class ImageTooLarge(DomainError):
 class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     title = "Service unavailable"
+
+
+class ConcurrentUpdate(Conflict):
+    """Someone else changed the object between our read and our write."""
+
+    code = "concurrent_update"
+    title = "Changed meanwhile"
+
+
+class GenerationError(DomainError):
+    """A generator could not make the variations asked for."""
+
+    code = "generation_failed"
+    title = "Generation failed"
+
+
+class ProviderUnavailable(GenerationError):
+    """The provider will not serve us now (quota, billing, key, model): fall back."""
+
+    code = "provider_unavailable"
+    title = "Provider unavailable"
+
+
+class GenerationRefused(GenerationError):
+    """The provider refused this very request (moderation, bad input): never retry."""
+
+    code = "generation_refused"
+    title = "Generation refused"

@@ -1,18 +1,23 @@
 """The worker side of the task queue: what `rq worker` runs.
 
 RQ imports this module and calls run_task; the services are built on the
-first call in each worker process, never at import.
+first call in each worker process, never at import. Start workers with the
+class below, which also takes back the jobs of workers that died:
+
+    rq worker -w imagegen.entrypoints.worker.GenerationWorker --url $REDIS_URL imagegen
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from dotenv import load_dotenv
+from rq import Worker
 
-from imagegen.bootstrap import Services, bootstrap
-from imagegen.config import load_settings
+from imagegen.bootstrap import Services, bootstrap, start_reaper
+from imagegen.config import ConfigError, load_settings
 from imagegen.entrypoints.logging_setup import configure_logging
 
 log = logging.getLogger(__name__)
@@ -37,3 +42,25 @@ def worker_services() -> Services:
             _services = bootstrap(settings)
             log.info("worker: services ready")
         return _services
+
+
+class GenerationWorker(Worker):
+    """An RQ worker that also runs the job reaper on a thread of its own.
+
+    The reaper gets services of its own: the work horses RQ forks build
+    theirs, so no database connection is shared across a fork.
+    """
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        load_dotenv()
+        settings = load_settings()
+        if settings.queue_connection != "redis":
+            raise ConfigError("QUEUE_CONNECTION: must be redis for an rq worker")
+        configure_logging(settings)
+        services = bootstrap(settings)
+        stop = start_reaper(services)
+        try:
+            return bool(super().work(*args, **kwargs))
+        finally:
+            stop()
+            services.close()

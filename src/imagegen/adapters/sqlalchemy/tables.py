@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 
@@ -44,6 +45,11 @@ ENUM = String(16)
 # bytes: MySQL's default collations would also equate "é" with "e".
 EMAIL = String(320).with_variant(
     mysql.VARCHAR(320, collation="utf8mb4_bin"), *MYSQL_DIALECTS
+)
+
+# Idempotency keys are the client's and compare byte for byte, as emails do.
+CLIENT_KEY = String(255).with_variant(
+    mysql.VARCHAR(255, collation="utf8mb4_bin"), *MYSQL_DIALECTS
 )
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -98,8 +104,7 @@ images = Table(
         ForeignKey("images.id", ondelete="SET NULL"),
         nullable=True,
     ),
-    # Becomes a foreign key once the jobs table exists.
-    Column("job_id", ID, nullable=True),
+    Column("job_id", ID, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True),
     Column("filename", String(255), nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("width", Integer, nullable=False),
@@ -112,5 +117,49 @@ images = Table(
     Index(None, "owner_id", "created_at", "id"),
     Index(None, "owner_id", "kind", "created_at", "id"),
     Index(None, "source_image_id", "created_at", "id"),
+    Index(None, "job_id"),
+    **MYSQL_OPTIONS,
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "owner_id",
+        ID,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # No foreign key: a job outlives its source image, to say it was deleted.
+    Column("image_id", ID, nullable=False),
+    Column("status", ENUM, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("size", ENUM, nullable=False),
+    Column("prompt", String(1000), nullable=True),
+    Column("requested_provider", ENUM, nullable=False),
+    Column("provider", ENUM, nullable=False),
+    Column("fallback_reason", String(500), nullable=True),
+    Column("error_code", String(64), nullable=True),
+    Column("error_message", String(1000), nullable=True),
+    # At most ten 32-character ids, comma-separated, in the order made.
+    Column("variation_ids", String(400), nullable=False),
+    Column("idempotency_key", CLIENT_KEY, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("lost_runs", Integer, nullable=False),
+    Column("event_seq", Integer, nullable=False),
+    # Bumped by every write: a write that read an older version is refused.
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("heartbeat_at", UtcDateTime, nullable=True),
+    UniqueConstraint("owner_id", "idempotency_key"),
+    # A user's jobs newest first, all or of one status; the reaper's scans.
+    Index(None, "owner_id", "created_at", "id"),
+    Index(None, "owner_id", "status", "created_at", "id"),
+    Index(None, "status", "heartbeat_at"),
+    Index(None, "status", "queued_at"),
     **MYSQL_OPTIONS,
 )

@@ -9,10 +9,12 @@ from sqlalchemy import Connection, Engine
 
 from imagegen.adapters.sqlalchemy.engine import make_engine, ping
 from imagegen.adapters.sqlalchemy.images import SqlImageRepository
+from imagegen.adapters.sqlalchemy.jobs import SqlJobRepository
 from imagegen.adapters.sqlalchemy.sessions import SqlSessionRepository
 from imagegen.adapters.sqlalchemy.users import SqlUserRepository
 from imagegen.application.ports import (
     ImageRepository,
+    JobRepository,
     SessionRepository,
     UserRepository,
 )
@@ -33,6 +35,7 @@ class SqlUnitOfWork:
     users: UserRepository
     sessions: SessionRepository
     images: ImageRepository
+    jobs: JobRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -46,6 +49,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.images = SqlImageRepository(connection)
+        self.jobs = SqlJobRepository(connection)
         return self
 
     def __exit__(
