@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imagegen.application.pagination import Page, PageKey, PageRequest, make_page
 from imagegen.application.ports import Clock, UnitOfWorkFactory, Usage
 from imagegen.domain.errors import Conflict, Forbidden, NotFound
+from imagegen.domain.jobs import QuotaPolicy
 from imagegen.domain.users import Role, User
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ class Stats:
     users: int
     images: int
     extra: dict[str, object]
+    # Jobs by status, and the variations asked for today against the limits.
+    jobs: dict[str, int] = field(default_factory=dict)
+    quota: dict[str, object] = field(default_factory=dict)
 
 
 def require_admin(user: User) -> None:
@@ -80,8 +84,25 @@ def update_user(
     return UserWithUsage(user, usage)
 
 
-def stats(uow_factory: UnitOfWorkFactory, admin: User) -> Stats:
-    """Count what the service holds."""
+def stats(
+    uow_factory: UnitOfWorkFactory, admin: User, quota: QuotaPolicy, clock: Clock
+) -> Stats:
+    """Count what the service holds, its jobs, and today's use of the quota."""
     require_admin(admin)
+    now = clock.now()
     with uow_factory() as uow:
-        return Stats(users=uow.users.count(), images=uow.images.count(), extra={})
+        by_status = uow.jobs.count_by_status()
+        today = uow.jobs.usage(None, quota.day_start(now))
+        return Stats(
+            users=uow.users.count(),
+            images=uow.images.count(),
+            extra={},
+            jobs={status.value: count for status, count in by_status.items()},
+            quota={
+                "daily_variations_per_user": quota.daily_variations,
+                "max_active_jobs_per_user": quota.max_active_jobs,
+                "variations_today": today.variations,
+                "active_jobs": today.active_jobs,
+                "resets_in_seconds": quota.seconds_to_reset(now),
+            },
+        )

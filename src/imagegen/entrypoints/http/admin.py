@@ -7,12 +7,14 @@ from typing import Any
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from imagegen.application import admin, images
+from imagegen.application import admin, images, jobs
 from imagegen.application.admin import UserWithUsage
 from imagegen.application.pagination import Page, page_request
-from imagegen.application.ports import ImageFilter
+from imagegen.application.ports import ImageFilter, JobFilter
 from imagegen.domain.images import Image
+from imagegen.domain.jobs import GenerationJob
 from imagegen.entrypoints.http.context import current_user, services
+from imagegen.entrypoints.http.job_schemas import AdminJobQuerySchema, JobPageSchema
 from imagegen.entrypoints.http.schemas import (
     AdminImageQuerySchema,
     AdminUserPageSchema,
@@ -81,13 +83,28 @@ def admin_update_user(body: dict[str, Any], user_id: str) -> dict[str, Any]:
     return _row(row)
 
 
+@blp.route("/jobs")
+@jwt_required()
+@blp.arguments(AdminJobQuerySchema, location="query")
+@blp.response(200, JobPageSchema)
+@blp.doc(security=BEARER)
+def admin_jobs(query: dict[str, Any]) -> Page[GenerationJob]:
+    """List every user's jobs, newest first, by owner or status."""
+    user = current_user()
+    admin.require_admin(user)
+    where = JobFilter(owner_id=query.get("owner_id"), status=query.get("status"))
+    page = page_request(query.get("limit"), query.get("cursor"))
+    return jobs.list_jobs(services().jobs, user, where, page)
+
+
 @blp.route("/stats")
 @jwt_required()
 @blp.response(200, StatsSchema)
 @blp.doc(security=BEARER)
 def admin_stats() -> admin.Stats:
-    """Count users and images."""
-    return admin.stats(services().uow, current_user())
+    """Count users, images and jobs by status; report today's quota use."""
+    svc = services()
+    return admin.stats(svc.uow, current_user(), svc.jobs.quota, svc.clock)
 
 
 def _row(row: UserWithUsage) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from imagegen.entrypoints.http import (
     auth,
     docs,
     images,
+    jobs,
     legacy,
     limits,
     metrics,
@@ -103,7 +104,7 @@ def _api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for module in (auth, images, admin, legacy, ops, realtime):
+    for module in (auth, images, jobs, admin, legacy, ops, realtime):
         api.register_blueprint(module.blp)
 
 

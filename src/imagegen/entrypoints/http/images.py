@@ -5,19 +5,25 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import redirect, send_file
+from flask import redirect, request, send_file, url_for
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from imagegen.application import images
+from imagegen.application import images, jobs
 from imagegen.application.pagination import Page, page_request
 from imagegen.application.ports import ImageFilter
 from imagegen.domain.errors import PayloadTooLarge
 from imagegen.domain.images import Image
+from imagegen.domain.jobs import GenerationJob
 from imagegen.entrypoints.http.context import current_user, services
+from imagegen.entrypoints.http.job_schemas import (
+    IDEMPOTENCY_KEY,
+    JobSchema,
+    VariationRequestSchema,
+)
 from imagegen.entrypoints.http.schemas import (
     ImagePageSchema,
     ImageQuerySchema,
@@ -115,6 +121,26 @@ def image_variations(query: dict[str, Any], image_id: str) -> Page[Image]:
     """List the variations made from one of my images."""
     page = page_request(query.get("limit"), query.get("cursor"))
     return images.list_variations(services().images, current_user(), image_id, page)
+
+
+@blp.route("/<image_id>/variations", methods=["POST"])
+@jwt_required()
+@blp.arguments(VariationRequestSchema)
+@blp.response(202, JobSchema)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_KEY])
+def request_variations(
+    body: dict[str, Any], image_id: str
+) -> tuple[GenerationJob, int, dict[str, str]]:
+    """Ask for variations of one of my images; a worker makes them."""
+    ask = jobs.VariationRequest(
+        n=body["n"],
+        size=body["size"],
+        provider=body.get("provider"),
+        prompt=body.get("prompt"),
+    )
+    key = request.headers.get("Idempotency-Key") or None
+    job = jobs.request_variations(services().jobs, current_user(), image_id, ask, key)
+    return job, 202, {"Location": url_for("jobs.job_item", job_id=job.id)}
 
 
 def upload_from(upload: FileStorage) -> Image:

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.datastructures import FileStorage
 
-from imagegen.application import images
+from imagegen.application import images, jobs
 from imagegen.application.pagination import MAX_LIMIT, PageRequest
 from imagegen.application.ports import ImageFilter
 from imagegen.domain.images import Image
+from imagegen.domain.jobs import GenerationJob
 from imagegen.domain.users import User
 from imagegen.entrypoints.http.context import current_user, services
 from imagegen.entrypoints.http.images import upload_from
+from imagegen.entrypoints.http.job_schemas import (
+    IDEMPOTENCY_KEY,
+    LegacyJobSchema,
+    LegacyVariationQuerySchema,
+)
 from imagegen.entrypoints.http.schemas import (
     ImageSchema,
     LegacyUploadSchema,
@@ -66,3 +73,22 @@ def user_images() -> dict[str, Any]:
 def user() -> User:
     """Return the signed-in user with their role."""
     return current_user()
+
+
+@blp.route("/generate-variations/<image_id>")
+@jwt_required()
+@blp.arguments(LegacyVariationQuerySchema, location="query")
+@blp.response(202, LegacyJobSchema)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_KEY])
+def generate_variations(
+    query: dict[str, Any], image_id: str
+) -> dict[str, GenerationJob]:
+    """Queue variations of one of my images (as POST /api/images/{id}/variations).
+
+    A GET that starts work, kept for the original service's clients; send
+    an Idempotency-Key to make a repeated GET harmless.
+    """
+    ask = jobs.VariationRequest(n=query["n"], size=query["size"])
+    key = request.headers.get("Idempotency-Key") or None
+    job = jobs.request_variations(services().jobs, current_user(), image_id, ask, key)
+    return {"job": job}

@@ -150,4 +150,12 @@ class UserPatchSchema(Schema):
 class StatsSchema(Schema):
     users = fields.Integer()
     images = fields.Integer()
+    jobs = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Jobs by status"},
+    )
+    quota = fields.Dict(
+        keys=fields.String(), metadata={"description": "Today's variations (UTC)"}
+    )
     extra = fields.Dict(keys=fields.String())
