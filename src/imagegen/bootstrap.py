@@ -152,6 +152,7 @@ class Services:
             quota=QuotaPolicy(jobs.daily_variations, jobs.max_active),
             stale_after=timedelta(seconds=jobs.stale_after),
             max_attempts=jobs.max_attempts,
+            require_verified_email=self.settings.require_verified_email,
         )
 
     @cached_property

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from imagegen.application import account_mail, accounts
+from imagegen.application import account_mail, accounts, images, jobs
 from imagegen.application.account_mail import SEND_MAIL, AccountMailDeps
 from imagegen.application.accounts import AccountDeps
+from imagegen.application.images import ImageDeps
+from imagegen.application.job_support import JobDeps
 from imagegen.application.ports import MailMessage
 from imagegen.domain.errors import (
     Conflict,
@@ -344,3 +347,24 @@ def test_generation_needs_a_verified_address_only_when_required(
     check_may_generate(db.users[user.id], require_verified_email=True)
 
     assert caught.value.code == "email_not_verified"
+
+
+@pytest.fixture
+def strict_jobs(job_deps: JobDeps) -> JobDeps:
+    return replace(job_deps, require_verified_email=True)
+
+
+def test_asking_for_variations_needs_a_verified_address_when_required(
+    strict_jobs: JobDeps, image_deps: ImageDeps, db: FakeDatabase, clock: FakeClock
+) -> None:
+    ada = User("ada", "ada@example.com", "Ada", "x", clock.now())
+    picture = images.upload_image(image_deps, ada, b"PNG:64x64;pixels", "cat.png")
+    ask = jobs.VariationRequest(n=1, size="512x512")
+
+    with pytest.raises(Forbidden) as caught:
+        jobs.request_variations(strict_jobs, ada, picture.id, ask)
+    ada.email_verified_at = clock.now()
+    job = jobs.request_variations(strict_jobs, ada, picture.id, ask)
+
+    assert caught.value.code == "email_not_verified"
+    assert [j.id for j in db.jobs.values()] == [job.id]

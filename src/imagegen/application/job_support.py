@@ -59,6 +59,8 @@ class JobDeps:
     # takes it back; the heartbeat and the reaper run six times as often.
     stale_after: timedelta
     max_attempts: int
+    # REQUIRE_VERIFIED_EMAIL: only users with a verified address may generate.
+    require_verified_email: bool = False
 
     @property
     def lease(self) -> timedelta:

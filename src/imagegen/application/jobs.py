@@ -32,7 +32,7 @@ from imagegen.domain.jobs import (
     JobError,
     Provider,
 )
-from imagegen.domain.users import User
+from imagegen.domain.users import User, check_may_generate
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def request_variations(
     queue cannot be reached the job is removed again and ServiceUnavailable
     raised, so no job is left that nothing will run.
     """
+    check_may_generate(user, require_verified_email=deps.require_verified_email)
     ask.check()
     _check_key(idempotency_key)
     source = get_image(deps.images, user, image_id)
@@ -141,6 +142,7 @@ def cancel_job(deps: JobDeps, user: User, job_id: str) -> GenerationJob:
 
 def retry_job(deps: JobDeps, user: User, job_id: str) -> GenerationJob:
     """Queue a failed or canceled job again; it makes only what is missing."""
+    check_may_generate(user, require_verified_email=deps.require_verified_email)
     found = find_job(deps, user, job_id)
     with deps.uow() as uow:
         _within_quota(deps, uow, found.owner_id, found.n - found.completed)
