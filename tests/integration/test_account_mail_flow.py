@@ -20,7 +20,7 @@ from imagegen.adapters.thread_queue import ThreadTaskQueue
 from imagegen.bootstrap import Services, bootstrap
 from imagegen.entrypoints.http.app import create_app
 from tests.fakes import FakeClock
-from tests.support.api import PASSWORD, ApiClient, settings_for
+from tests.support.api import PASSWORD, ApiClient, picture, settings_for
 from tests.support.smtp import Inbox, free_port, html_part, links_in, running
 
 FRONTEND = "https://app.example.com"
@@ -242,3 +242,25 @@ def test_forgot_is_limited_per_client(tmp_path: Path, inbox: Inbox) -> None:
     assert [a.status_code for a in answers] == [202, 202, 429]
     assert answers[2].json["code"] == "too_many_requests"
     assert "Retry-After" in answers[2].headers
+
+
+def test_generation_waits_for_a_verified_address_when_required(
+    tmp_path: Path, inbox: Inbox
+) -> None:
+    ask = {"n": 1, "size": "256x256", "provider": "local"}
+    with running(inbox) as port:
+        mail = build(tmp_path, inbox, port, REQUIRE_VERIFIED_EMAIL="true")
+        access = mail.api.register(ADDRESS)["access_token"]
+        image_id = mail.api.upload(access, picture()).json["id"]
+        variations = f"/api/images/{image_id}/variations"
+
+        refused = mail.api.post(variations, access, json=ask)
+        mail.settle()
+        verify = {"token": token_of(mail.link("verify-email"))}
+        mail.api.post("/api/auth/email/verify", json=verify)
+        accepted = mail.api.post(variations, access, json=ask)
+        mail.settle()
+        mail.services.close()
+
+    assert (refused.status_code, refused.json["code"]) == (403, "email_not_verified")
+    assert accepted.status_code == 202
