@@ -88,3 +88,19 @@ def test_reset_clears_the_count(redis_client: Redis[bytes], prefix: str) -> None
     throttle.reset("ada@example.com")
 
     assert throttle.retry_after("ada@example.com") is None
+
+
+def test_throttles_of_different_names_keep_separate_counts(
+    redis_client: Redis[bytes], prefix: str
+) -> None:
+    logins = RedisLoginThrottle(
+        redis_client, max_failures=1, lockout=60, prefix=prefix, name="login-failures"
+    )
+    mails = RedisLoginThrottle(
+        redis_client, max_failures=1, lockout=60, prefix=prefix, name="account-mail"
+    )
+
+    mails.record("reset:ada@example.com")
+
+    assert mails.retry_after("reset:ada@example.com") is not None
+    assert logins.retry_after("reset:ada@example.com") is None
