@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.support.api",
     "tests.support.redis_server",
     "tests.support.pusher_server",
+    "tests.support.openai_server",
 ]
