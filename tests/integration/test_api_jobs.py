@@ -18,6 +18,7 @@ from imagegen.adapters.sqlalchemy.migrations import upgrade
 from imagegen.entrypoints.http.app import create_app
 from tests.integration.test_api_admin import admin_token
 from tests.support.api import ApiClient, picture, settings_for
+from tests.support.openai_server import MODERATION, QUOTA, OpenAIStandIn
 
 PROBLEM = "application/problem+json"
 
@@ -241,3 +242,55 @@ def test_an_unreachable_redis_answers_503_and_leaves_no_job(
         assert response.json["code"] == "queue_unavailable"
         assert "Retry-After" in response.headers
         assert same_data_no_redis.get("/api/jobs", token).json["items"] == []
+
+
+@pytest.fixture
+def openai_api(tmp_path: Path, openai_server: OpenAIStandIn) -> Iterator[ApiClient]:
+    """The embedded app with OpenAI as its provider, at the loopback stand-in."""
+    env = {
+        "OPENAI_API_KEY": "sk-test-not-a-real-key-0123456789",
+        "OPENAI_BASE_URL": openai_server.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+    }
+    for app in make_app(tmp_path, **env):
+        yield ApiClient(app.test_client())
+
+
+def run_one(api: ApiClient) -> dict[str, Any]:
+    token = api.token("ada@example.com")
+    job_id = ask(api, token, upload(api, token), n=2, size="1024x1024").json["id"]
+    finish_background_work(api.client.application)
+    job: dict[str, Any] = api.get(f"/api/jobs/{job_id}", token).json
+    return job
+
+
+def test_openai_makes_the_variations_when_it_has_a_key(openai_api: ApiClient) -> None:
+    job = run_one(openai_api)
+
+    assert job["status"] == "succeeded"
+    assert (job["requested_provider"], job["provider"]) == ("openai", "openai")
+    assert job["fallback_reason"] is None
+
+
+def test_an_exhausted_openai_quota_falls_back_and_says_so(
+    openai_api: ApiClient, openai_server: OpenAIStandIn
+) -> None:
+    openai_server.script(QUOTA)
+
+    job = run_one(openai_api)
+
+    assert job["status"] == "succeeded"
+    assert (job["requested_provider"], job["provider"]) == ("openai", "local")
+    assert "quota" in job["fallback_reason"]
+
+
+def test_a_refused_prompt_fails_the_job_with_the_reason(
+    openai_api: ApiClient, openai_server: OpenAIStandIn
+) -> None:
+    openai_server.script(MODERATION)
+
+    job = run_one(openai_api)
+
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "content_refused"
+    assert job["variation_ids"] == []

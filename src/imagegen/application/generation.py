@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import replace
-from types import TracebackType
 
 from imagegen.application.images import store_image
+from imagegen.application.job_lease import Lease, LostJob
 from imagegen.application.job_support import (
     CANCELED,
     FAILED,
@@ -44,10 +43,6 @@ SOURCE_DELETED = JobError(
 INTERNAL = JobError(
     "internal_error", "Something went wrong on our side; retry the job."
 )
-
-
-class LostJob(Exception):
-    """This run no longer holds its job: canceled, or taken over after a stall."""
 
 
 class SourceGone(Exception):
@@ -162,8 +157,7 @@ class Run:
             self._fall_back(exc)
             spec = replace(spec, indices=tuple(self.job.missing_indices()))
             self._make_with(self.deps.generators[Provider.LOCAL], spec)
-        missing = self.job.missing_indices()
-        if missing:
+        if self.job.missing_indices():
             raise GenerationError(
                 f"The provider made {self.job.completed} of {self.job.n} images.",
                 code="generation_incomplete",
@@ -197,6 +191,9 @@ class Run:
             fresh = uow.jobs.get(self.job.id)
         if fresh is None or not fresh.owned_by_run(self.attempt):
             raise LostJob()
+        # Not yet: a run that stalls past its lease right here could still
+        # write the same keys as the run that took over. The heartbeat makes
+        # that a stall of more than JOB_STALE_AFTER * 2/3; see README "Limits".
         if image is None:
             image = self._store(variation, image_id)
         self._count(image)
@@ -280,57 +277,3 @@ def _end(
         return [(FAILED, {})]
 
     change_job(deps, job_id, end)
-
-
-class Lease:
-    """Beat the job's heartbeat from a thread while a run holds it.
-
-    The heartbeat goes on during long provider calls too. When it finds the
-    run no longer holds the job (canceled, or taken back by the reaper), the
-    run stops at its next step.
-    """
-
-    def __init__(self, deps: JobDeps, job_id: str, attempt: int) -> None:
-        self._deps = deps
-        self._job_id = job_id
-        self._attempt = attempt
-        self._stop = threading.Event()
-        self._lost = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True
-        )
-
-    def __enter__(self) -> Lease:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def check(self) -> None:
-        """Raise LostJob once a heartbeat found the job gone from this run."""
-        if self._lost.is_set():
-            raise LostJob()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self._deps.heartbeat_every):
-            try:
-                with self._deps.uow() as uow:
-                    held = uow.jobs.touch(
-                        self._job_id, self._attempt, self._deps.clock.now()
-                    )
-                    uow.commit()
-            except Exception:
-                log.warning(
-                    "job %s: heartbeat not written", self._job_id, exc_info=True
-                )
-                continue
-            if not held:
-                self._lost.set()
-                return
