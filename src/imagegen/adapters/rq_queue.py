@@ -51,7 +51,10 @@ class RqTaskQueue:
                 job_timeout=self._job_timeout,
                 result_ttl=0,
                 failure_ttl=FAILURE_TTL,
-                description=f"{task}{args}",
+                # RQ workers log the description of every job they take: name
+                # the task only, as arguments may hold a secret (the link in a
+                # queued mail carries a token).
+                description=task if task_id is None else f"{task} {task_id}",
             )
         except RedisError as exc:
             log.warning(
