@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -18,6 +18,7 @@ from imagegen.application.ports import (
     MailMessage,
     MailNotSent,
     PreparedImage,
+    StoredObject,
     StreamedEvent,
     Usage,
     Variation,
@@ -224,6 +225,9 @@ class FakeImageRepository:
     def count(self) -> int:
         return len(self.rows)
 
+    def existing_ids(self, image_ids: Collection[str]) -> set[str]:
+        return {image_id for image_id in image_ids if image_id in self.rows}
+
 
 class FakeJobRepository:
     """Jobs as a database with optimistic versions holds them.
@@ -387,6 +391,9 @@ class FakeUnitOfWork:
 class FakeImageStore:
     def __init__(self) -> None:
         self.objects: dict[str, tuple[bytes, str]] = {}
+        # When each object was last written; tests move `now` to age them.
+        self.now = datetime(2026, 12, 1, tzinfo=UTC)
+        self.written_at: dict[str, datetime] = {}
         self.deleted: list[str] = []
         self.fail_puts_after: int | None = None
 
@@ -396,6 +403,7 @@ class FakeImageStore:
                 raise OSError("storage is down")
             self.fail_puts_after -= 1
         self.objects[key] = (data, content_type)
+        self.written_at[key] = self.now
 
     def get(self, key: str) -> bytes:
         if key not in self.objects:
@@ -413,6 +421,11 @@ class FakeImageStore:
 
     def ping(self) -> None:
         return None
+
+    def scan(self, prefix: str) -> Iterator[StoredObject]:
+        for key in list(self.objects):
+            if key.startswith(prefix):
+                yield StoredObject(key, self.written_at[key])
 
 
 class FakeImageProcessor:
@@ -433,6 +446,53 @@ class FakeImageProcessor:
             round(prepared.width * scale),
             round(prepared.height * scale),
         )
+
+
+class FakeNotifier:
+    """Records every event published."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+
+    def names(self, job_id: str | None = None) -> list[str]:
+        return [
+            event.name
+            for event in self.events
+            if job_id in (None, event.data.get("job_id"))
+        ]
+
+
+class FakeImageGenerator:
+    """Makes b"PNG:WxH;..." pictures; can fail before any or after some.
+
+    `fail_with` is raised once `fail_after` variations were yielded (at the
+    start when 0); `on_each` runs before each yield, to act mid-run.
+    """
+
+    def __init__(
+        self, fail_with: DomainError | None = None, fail_after: int = 0
+    ) -> None:
+        self.fail_with = fail_with
+        self.fail_after = fail_after
+        self.specs: list[VariationSpec] = []
+        self.on_each: Any = None
+
+    def generate(self, spec: VariationSpec) -> Iterator[Variation]:
+        self.specs.append(spec)
+        for made, index in enumerate(spec.indices):
+            if self.fail_with is not None and made == self.fail_after:
+                raise self.fail_with
+            if self.on_each is not None:
+                self.on_each(index)
+            data = f"PNG:{spec.width}x{spec.height};{spec.seed}:{index}".encode()
+            yield Variation(
+                index, PreparedImage(data, "image/png", spec.width, spec.height)
+            )
+        if self.fail_with is not None and self.fail_after >= len(spec.indices):
+            raise self.fail_with
 
 
 class FakeChannelAuthorizer:
@@ -514,50 +574,3 @@ class FakeEventFeed:
         subscription = FakeSubscription(self.timer, user_id, after)
         self.subscriptions.append(subscription)
         return subscription
-
-
-class FakeNotifier:
-    """Records every event published."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.events.append(event)
-
-    def names(self, job_id: str | None = None) -> list[str]:
-        return [
-            event.name
-            for event in self.events
-            if job_id in (None, event.data.get("job_id"))
-        ]
-
-
-class FakeImageGenerator:
-    """Makes b"PNG:WxH;..." pictures; can fail before any or after some.
-
-    `fail_with` is raised once `fail_after` variations were yielded (at the
-    start when 0); `on_each` runs before each yield, to act mid-run.
-    """
-
-    def __init__(
-        self, fail_with: DomainError | None = None, fail_after: int = 0
-    ) -> None:
-        self.fail_with = fail_with
-        self.fail_after = fail_after
-        self.specs: list[VariationSpec] = []
-        self.on_each: Any = None
-
-    def generate(self, spec: VariationSpec) -> Iterator[Variation]:
-        self.specs.append(spec)
-        for made, index in enumerate(spec.indices):
-            if self.fail_with is not None and made == self.fail_after:
-                raise self.fail_with
-            if self.on_each is not None:
-                self.on_each(index)
-            data = f"PNG:{spec.width}x{spec.height};{spec.seed}:{index}".encode()
-            yield Variation(
-                index, PreparedImage(data, "image/png", spec.width, spec.height)
-            )
-        if self.fail_with is not None and self.fail_after >= len(spec.indices):
-            raise self.fail_with

@@ -129,6 +129,7 @@ class Settings:
     upload_max_bytes: int
     upload_max_pixels: int
     thumbnail_max_side: int
+    orphan_grace_seconds: int
     access_token_ttl: int
     refresh_token_ttl: int
     login_max_failures: int
@@ -184,6 +185,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "UPLOAD_MAX_PIXELS", 40_000_000, low=1, high=89_478_485
         ),
         thumbnail_max_side=env.number("THUMBNAIL_MAX_SIDE", 512, low=16, high=4096),
+        orphan_grace_seconds=env.number("ORPHAN_GRACE_SECONDS", 3600, low=60),
         access_token_ttl=env.number("ACCESS_TOKEN_TTL", 900, low=30),
         refresh_token_ttl=env.number("REFRESH_TOKEN_TTL", 30 * 24 * 3600, low=60),
         login_max_failures=env.number("LOGIN_MAX_FAILURES", 5, low=1),
@@ -393,9 +395,7 @@ def _pusher(env: _Env) -> PusherSettings | None:
         return None
     app_id, key, secret = (env.required(name) for name in names)
     if not app_id.isdigit():
-        raise ConfigError(
-            "PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)"
-        )
+        raise ConfigError("PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)")
     host = env.text("PUSHER_HOST", "") or None
     scheme = env.choice("PUSHER_SCHEME", ("https", "http"), "https")
     return PusherSettings(
@@ -411,9 +411,7 @@ def _pusher(env: _Env) -> PusherSettings | None:
 
 
 def _pusher_port(env: _Env, scheme: str) -> int:
-    return env.number(
-        "PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535
-    )
+    return env.number("PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535)
 
 
 class _Env:

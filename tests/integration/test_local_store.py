@@ -138,3 +138,14 @@ def test_ping_fails_when_the_root_is_a_file(tmp_path: Path) -> None:
 
     with pytest.raises(ServiceUnavailable):
         store.ping()
+
+
+def test_scan_lists_finished_files_under_the_prefix(store: LocalImageStore) -> None:
+    store.put("images/ab/one/original.png", b"1", "image/png")
+    store.put("images/cd/two/thumb.png", b"2", "image/png")
+    store.put("other/three.png", b"3", "image/png")
+
+    found = {item.key: item.modified_at for item in store.scan("images/")}
+
+    assert set(found) == {"images/ab/one/original.png", "images/cd/two/thumb.png"}
+    assert all(stamp.tzinfo is not None for stamp in found.values())

@@ -170,3 +170,14 @@ def test_content_disposition_keeps_header_breaking_characters_out() -> None:
 
     assert "\r" not in value and "\n" not in value
     assert value.startswith('attachment; filename="evil__Set-Cookie: x=1;__.png"')
+
+
+def test_scan_lists_every_object_under_the_prefix(store: S3ImageStore) -> None:
+    keys = {f"images/ab/{n:04d}/original.png" for n in range(30)}
+    for key in keys:
+        store.put(key, b"x", "image/png")
+    store.put("elsewhere/x.png", b"x", "image/png")
+
+    found = {item.key for item in store.scan("images/")}
+
+    assert found == keys

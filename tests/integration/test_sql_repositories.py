@@ -312,6 +312,19 @@ def test_count_covers_every_owner(uow_factory: UowFactory) -> None:
         assert uow.images.count() == 3
 
 
+def test_existing_ids_names_only_the_rows_there_are(uow_factory: UowFactory) -> None:
+    owner = a_user()
+    first, second = an_image(owner), an_image(owner)
+    store(uow_factory, owner, first, second)
+
+    with uow_factory() as uow:
+        found = uow.images.existing_ids({first.id, second.id, new_id()})
+        nothing = uow.images.existing_ids(set())
+
+    assert found == {first.id, second.id}
+    assert nothing == set()
+
+
 def test_deleting_a_source_image_keeps_its_variations_without_source(
     uow_factory: UowFactory,
 ) -> None:

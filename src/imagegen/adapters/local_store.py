@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from imagegen.application.ports import StoredObject
 from imagegen.domain.errors import NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -60,12 +63,27 @@ class LocalImageStore:
         except OSError as exc:
             raise _unavailable(exc) from exc
 
+    def scan(self, prefix: str) -> Iterator[StoredObject]:
+        """Yield stored files under prefix; half-written temporary files are skipped."""
+        try:
+            for path in self._root.rglob("*"):
+                key = path.relative_to(self._root).as_posix()
+                if key.startswith(prefix) and path.is_file() and _finished(path):
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    yield StoredObject(key, modified)
+        except OSError as exc:
+            raise _unavailable(exc) from exc
+
     def _path(self, key: str) -> Path:
         """Map key to a file under root, refusing any key that would leave it."""
         path = None if _malformed(key) else self._root.joinpath(key).resolve()
         if path is None or path == self._root or not path.is_relative_to(self._root):
             raise ValueError(f"unsafe storage key: {key!r}")
         return path
+
+
+def _finished(path: Path) -> bool:
+    return not path.name.startswith(".")
 
 
 def _malformed(key: str) -> bool:

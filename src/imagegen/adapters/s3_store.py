@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from imagegen.application.ports import StoredObject
 from imagegen.domain.errors import NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -98,6 +99,14 @@ class S3ImageStore:
         """Raise unless the bucket exists and our credentials reach it."""
         with self._errors("ping"):
             self._client.head_bucket(Bucket=self._bucket)
+
+    def scan(self, prefix: str) -> Iterator[StoredObject]:
+        """Yield every object under prefix, a page of listing at a time."""
+        pages = self._client.get_paginator("list_objects_v2")
+        with self._errors("list"):
+            for page in pages.paginate(Bucket=self._bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"], item["LastModified"])
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:

@@ -22,6 +22,9 @@ from imagegen.domain.users import User
 
 log = logging.getLogger(__name__)
 
+# Every stored object's key starts here: images/<2 chars>/<image id>/<role>.<ext>
+IMAGE_PREFIX = "images/"
+
 
 @dataclass(frozen=True)
 class ImageDeps:
@@ -191,5 +194,14 @@ def image_page_key(image: Image) -> PageKey:
     return PageKey(image.created_at, image.id)
 
 
+def image_id_of(key: str) -> str | None:
+    """Return the image id a storage key belongs to, or None for a foreign key."""
+    parts = key.split("/")
+    if len(parts) == 4 and parts[0] + "/" == IMAGE_PREFIX and parts[2]:
+        return parts[2]
+    return None
+
+
 def _key(image_id: str, role: str, content_type: str) -> str:
-    return f"images/{image_id[:2]}/{image_id}/{role}.{UPLOAD_TYPES[content_type]}"
+    extension = UPLOAD_TYPES[content_type]
+    return f"{IMAGE_PREFIX}{image_id[:2]}/{image_id}/{role}.{extension}"

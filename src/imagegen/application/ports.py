@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from types import TracebackType
@@ -88,6 +88,10 @@ class ImageRepository(Protocol):
     def usage(self, owner_ids: Sequence[str]) -> dict[str, Usage]: ...
 
     def count(self) -> int: ...
+
+    def existing_ids(self, image_ids: Collection[str]) -> set[str]:
+        """Return which of image_ids have a row."""
+        ...
 
 
 class JobRepository(Protocol):
@@ -175,6 +179,16 @@ class ImageStore(Protocol):
     def ping(self) -> None:
         """Raise when the store cannot be reached."""
         ...
+
+    def scan(self, prefix: str) -> Iterator[StoredObject]:
+        """Yield every object whose key starts with prefix, in no set order."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified_at: datetime
 
 
 @dataclass(frozen=True)

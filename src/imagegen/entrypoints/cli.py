@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from imagegen.application.orphans import sweep_orphans
 from imagegen.application.seed import seed_demo_accounts
 from imagegen.domain.errors import DomainError
 from imagegen.entrypoints.http.context import services
@@ -24,6 +27,14 @@ def seed() -> None:
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"seeded: {', '.join(created) or 'nothing to do'}")
+
+
+@group.command("sweep-orphans")
+def sweep() -> None:
+    """Delete stored objects no image claims (older than ORPHAN_GRACE_SECONDS)."""
+    svc = services()
+    grace = timedelta(seconds=svc.settings.orphan_grace_seconds)
+    click.echo(f"removed: {sweep_orphans(svc.images, grace=grace)} objects")
 
 
 def init_app(app: Flask) -> None:

@@ -53,6 +53,12 @@ class SqlImageRepository:
         query = select(func.count()).select_from(images)
         return self._connection.execute(query).scalar_one()
 
+    def existing_ids(self, image_ids: Collection[str]) -> set[str]:
+        if not image_ids:
+            return set()
+        query = select(images.c.id).where(images.c.id.in_(set(image_ids)))
+        return set(self._connection.execute(query).scalars())
+
     def list(self, where: ImageFilter, page: PageRequest) -> list[Image]:
         query = select(images)
         if where.owner_id is not None:

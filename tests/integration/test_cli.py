@@ -1,0 +1,60 @@
+"""The maintenance commands, run as `flask imagegen ...` would run them."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from flask import Flask
+
+from imagegen.config import Settings
+from imagegen.entrypoints.http.app import create_app
+from tests.support.api import ApiClient, picture, settings_for
+
+
+def test_seed_creates_the_demo_accounts_once(app: Flask) -> None:
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["imagegen", "seed"])
+    again = runner.invoke(args=["imagegen", "seed"])
+
+    assert "admin@example.com" in first.output and "user@example.com" in first.output
+    assert "nothing to do" in again.output
+
+
+def test_seed_refuses_in_production(tmp_path: Path) -> None:
+    settings = settings_for(
+        tmp_path,
+        APP_ENV="production",
+        MAIL_MAILER="smtp",
+        MAIL_HOST="127.0.0.1",
+        MAIL_FROM_ADDRESS="noreply@example.com",
+    )
+    app = create_app(settings)
+
+    result = app.test_cli_runner().invoke(args=["imagegen", "seed"])
+
+    assert result.exit_code != 0
+    assert "never seeded in production" in result.output
+    app.extensions["imagegen"].close()
+
+
+def test_sweep_removes_only_old_objects_no_image_claims(
+    app: Flask, api: ApiClient, app_settings: Settings
+) -> None:
+    token = api.token("ada@example.com")
+    api.upload(token, picture())
+    root = app_settings.storage_path
+    old, fresh = root / "images/ab/gone/original.png", root / "images/cd/new/thumb.png"
+    for path in (old, fresh):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"left behind")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+
+    result = app.test_cli_runner().invoke(args=["imagegen", "sweep-orphans"])
+
+    assert "removed: 1 objects" in result.output
+    assert not old.exists() and fresh.exists()
+    assert len([p for p in root.rglob("*") if p.is_file()]) == 3
