@@ -57,6 +57,31 @@ def hub(request: pytest.FixtureRequest) -> Iterator[Hub]:
         )
     yield made
     made.close()
+    if isinstance(made, RedisEventHub):
+        made.redis.close()
+
+
+@pytest.fixture
+def redis_hubs(redis_url: str, redis_prefix: str) -> Iterator[list[RedisEventHub]]:
+    """Make hubs as separate processes would: each with its own client."""
+    made: list[RedisEventHub] = []
+    yield made
+    for hub in made:
+        hub.close()
+        hub.redis.close()
+
+
+def redis_hub(
+    url: str, prefix: str, made: list[RedisEventHub], **kw: str
+) -> RedisEventHub:
+    hub = RedisEventHub(
+        events_client(url, kw.get("name")),
+        prefix=prefix,
+        replay_seconds=60,
+        replay_size=5,
+    )
+    made.append(hub)
+    return hub
 
 
 def progress(user_id: str, seq: int) -> Event:
@@ -153,35 +178,26 @@ def test_data_arrives_as_plain_json(hub: Hub) -> None:
 
 
 def test_another_process_hears_what_one_publishes(
-    redis_url: str, redis_prefix: str
+    redis_url: str, redis_prefix: str, redis_hubs: list[RedisEventHub]
 ) -> None:
-    web = RedisEventHub(
-        events_client(redis_url), prefix=redis_prefix, replay_seconds=60, replay_size=5
-    )
-    worker = RedisEventHub(
-        events_client(redis_url), prefix=redis_prefix, replay_seconds=60, replay_size=5
-    )
+    web = redis_hub(redis_url, redis_prefix, redis_hubs)
+    worker = redis_hub(redis_url, redis_prefix, redis_hubs)
     ada = web.subscribe("ada", None)
 
     worker.publish(progress("ada", 1))
 
     assert seqs(receive(ada, 1)) == [1]
-    web.close()
 
 
 def test_the_listener_comes_back_after_losing_its_connection(
     redis_url: str,
     redis_prefix: str,
     redis_client: Redis[bytes],
+    redis_hubs: list[RedisEventHub],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     name = f"{redis_prefix}-listener"
-    hub = RedisEventHub(
-        events_client(redis_url, name),
-        prefix=redis_prefix,
-        replay_seconds=60,
-        replay_size=5,
-    )
+    hub = redis_hub(redis_url, redis_prefix, redis_hubs, name=name)
     ada = hub.subscribe("ada", None)
     hub.publish(progress("ada", 1))
     receive(ada, 1)
@@ -196,7 +212,6 @@ def test_the_listener_comes_back_after_losing_its_connection(
     assert seqs(arrived) == [2, 3]
     assert "event listener: Redis unreachable (ConnectionError)" in caplog.text
     assert "event listener: reconnected to Redis" in caplog.text
-    hub.close()
 
 
 def test_an_unreachable_redis_refuses_streams_and_raises_on_publish() -> None:
@@ -213,6 +228,7 @@ def test_an_unreachable_redis_refuses_streams_and_raises_on_publish() -> None:
     with pytest.raises(ServiceUnavailable):
         hub.subscribe("ada", None)
     hub.close()
+    hub.redis.close()
 
 
 def kill_subscribers(client: Redis[bytes], name: str) -> int:

@@ -58,11 +58,13 @@ def test_a_renewed_slot_outlives_its_first_lease(slots: Slots) -> None:
 def test_the_cap_holds_across_processes(
     redis_url: str, redis_prefix: str, redis_client: Redis[bytes]
 ) -> None:
+    other_client: Redis[bytes] = Redis.from_url(redis_url)
     here = RedisStreamSlots(redis_client, prefix=redis_prefix)
-    there = RedisStreamSlots(Redis.from_url(redis_url), prefix=redis_prefix)
+    there = RedisStreamSlots(other_client, prefix=redis_prefix)
 
     here.acquire("ada", "a1", limit=2, lease=30)
     there.acquire("ada", "a2", limit=2, lease=30)
 
     assert not here.acquire("ada", "a3", limit=2, lease=30)
     assert not there.acquire("ada", "a3", limit=2, lease=30)
+    other_client.close()

@@ -182,7 +182,9 @@ class _Listener:
         while not self._stopping.is_set():
             try:
                 self._listen()
-            except (RedisError, OSError) as exc:
+            except Exception as exc:
+                # Closing the client under a listener raises what it may;
+                # otherwise any failure means: reconnect, and keep serving.
                 if self._stopping.is_set():
                     return
                 self._lost(exc)
