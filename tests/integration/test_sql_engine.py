@@ -25,10 +25,19 @@ def test_ping_answers_on_every_database(migrated_engine: Engine) -> None:
 
 
 def test_ping_raises_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
-    engine = make_engine(sqlite_url(tmp_path / "missing" / "imagegen.sqlite"))
+    (tmp_path / "a-file").write_text("not a folder")
+    engine = make_engine(sqlite_url(tmp_path / "a-file" / "imagegen.sqlite"))
 
     with pytest.raises(OperationalError):
         ping(engine)
+
+
+def test_a_missing_sqlite_folder_is_created(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / "var" / "data" / "imagegen.sqlite"))
+
+    ping(engine)
+
+    assert (tmp_path / "var" / "data" / "imagegen.sqlite").exists()
 
 
 def test_sqlite_file_database_writes_ahead_and_enforces_foreign_keys(

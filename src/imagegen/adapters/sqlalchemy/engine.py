@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,9 @@ def ensure_sqlite_directory(url: str | URL) -> None:
     """Create the folder of a SQLite file database, which SQLite will not do."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in MEMORY:
-        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+        # A folder that cannot be made is reported by the first connection.
+        with contextlib.suppress(OSError):
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_engine(url: URL, foreign_keys: bool) -> Engine:
