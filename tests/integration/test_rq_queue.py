@@ -174,12 +174,12 @@ def test_a_killed_worker_job_is_taken_back_and_finished_once(stack: Stack) -> No
     killed_at = time.monotonic()
     stuck = stack.job(job.id)
     stack.start_worker()
-    back = stack.wait_for(job.id, lambda j: j.status is not JobStatus.RUNNING)
+    back = stack.wait_for(job.id, lambda j: j.attempts > stuck.attempts)
     running_for = time.monotonic() - killed_at
     done = stack.wait_for(job.id, lambda j: j.status.is_final)
 
     assert stuck.status is JobStatus.RUNNING
-    assert back.status is JobStatus.QUEUED or back.lost_runs == 1
+    assert back.lost_runs == 1
     assert done.status is JobStatus.SUCCEEDED, done.error
     assert (done.attempts, done.lost_runs, done.completed) == (2, 1, 10)
     # One original and one thumbnail per image: the source and ten variations.
