@@ -8,6 +8,7 @@ from imagegen.application import images, jobs
 from imagegen.application.generation import run_generation_job
 from imagegen.application.images import ImageDeps
 from imagegen.application.job_support import JobDeps
+from imagegen.application.ports import PreparedImage
 from imagegen.domain.errors import GenerationRefused, ProviderUnavailable
 from imagegen.domain.images import Image, ImageKind
 from imagegen.domain.jobs import GenerationJob, JobStatus, Provider
@@ -213,3 +214,29 @@ def test_a_job_that_already_ended_is_not_run_again(
 
     assert generators[Provider.LOCAL].specs == []
     assert notifier.names(job.id)[-1] == "generation.canceled"
+
+
+def test_a_store_that_loses_to_another_run_of_the_job_keeps_its_objects(
+    image_deps: ImageDeps, db: FakeDatabase, store: FakeImageStore
+) -> None:
+    kept = images.store_image(
+        image_deps,
+        PreparedImage(b"PNG:8x8;first", "image/png", 8, 8),
+        image_id="v" * 32,
+        owner_id="ada",
+        kind=ImageKind.VARIATION,
+        filename="v.png",
+    )
+    db.fail_next_commit = True
+
+    with pytest.raises(RuntimeError):
+        images.store_image(
+            image_deps,
+            PreparedImage(b"PNG:8x8;second", "image/png", 8, 8),
+            image_id=kept.id,
+            owner_id="ada",
+            kind=ImageKind.VARIATION,
+            filename="v.png",
+        )
+
+    assert set(kept.stored_keys) <= set(store.objects)

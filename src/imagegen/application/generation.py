@@ -191,9 +191,11 @@ class Run:
             fresh = uow.jobs.get(self.job.id)
         if fresh is None or not fresh.owned_by_run(self.attempt):
             raise LostJob()
-        # Not yet: a run that stalls past its lease right here could still
-        # write the same keys as the run that took over. The heartbeat makes
-        # that a stall of more than JOB_STALE_AFTER * 2/3; see README "Limits".
+        # Not yet: a run that loses its job right here (a cancel and retry,
+        # or a stall past its lease) can still put its bytes under the keys
+        # of the run that took over; store_image then keeps them, so nothing
+        # is lost, but OpenAI's bytes may differ from the row's sha256.
+        # See README "Limits".
         if image is None:
             image = self._store(variation, image_id)
         self._count(image)

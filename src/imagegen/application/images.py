@@ -84,7 +84,9 @@ def store_image(
     """Put the bytes and their thumbnail in storage, then commit the row.
 
     Objects written before a failed commit are deleted again, so a failure
-    leaves neither a row without bytes nor bytes without a row.
+    leaves neither a row without bytes nor bytes without a row; unless a row
+    with this id exists after all, committed by another writer of the same
+    id (two runs of one job), whose objects these keys now are.
     """
     image = Image(
         id=image_id,
@@ -110,9 +112,18 @@ def store_image(
             uow.images.add(image)
             uow.commit()
     except BaseException:
-        remove_objects(deps.store, image.stored_keys)
+        if not _has_row(deps, image.id):
+            remove_objects(deps.store, image.stored_keys)
         raise
     return image
+
+
+def _has_row(deps: ImageDeps, image_id: str) -> bool:
+    try:
+        with deps.uow() as uow:
+            return uow.images.get(image_id) is not None
+    except Exception:
+        return False
 
 
 def list_images(
