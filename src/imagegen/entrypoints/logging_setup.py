@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from imagegen.config import Settings
+
+# A token in a query string: the event stream's (EventSource cannot send
+# headers), or any other a client put there.
+QUERY_TOKEN = re.compile(r"([?&][a-z_-]*(?:token|signature)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class RedactTokensFilter(logging.Filter):
+    """Blank out tokens in URLs, such as the ones request logs print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = QUERY_TOKEN.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 class RequestIdFilter(logging.Filter):
@@ -38,6 +54,7 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name("imagegen")
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactTokensFilter())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
