@@ -52,6 +52,9 @@ StreamItem = StreamedEvent | Heartbeat | StreamEnd
 class EventStream:
     """Iterate to receive; the stream ends on its own after max_duration."""
 
+    # Not yet: a server shutting down does not end open streams early; they
+    # hold its graceful stop until they end (see README "Limits").
+
     def __init__(
         self,
         subscription: Subscription,
