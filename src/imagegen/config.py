@@ -394,8 +394,10 @@ def _pusher(env: _Env) -> PusherSettings | None:
     if not driver and not any(env.text(name, "") for name in names):
         return None
     app_id, key, secret = (env.required(name) for name in names)
-    if not app_id.isdigit():
-        raise ConfigError("PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)")
+    if not (app_id.isascii() and app_id.isdigit()):
+        raise ConfigError(
+            "PUSHER_APP_ID: expected digits (the Pusher SDK refuses others)"
+        )
     host = env.text("PUSHER_HOST", "") or None
     scheme = env.choice("PUSHER_SCHEME", ("https", "http"), "https")
     return PusherSettings(
@@ -411,7 +413,8 @@ def _pusher(env: _Env) -> PusherSettings | None:
 
 
 def _pusher_port(env: _Env, scheme: str) -> int:
-    return env.number("PUSHER_PORT", 443 if scheme == "https" else 80, low=1, high=65535)
+    default = 443 if scheme == "https" else 80
+    return env.number("PUSHER_PORT", default, low=1, high=65535)
 
 
 class _Env:
