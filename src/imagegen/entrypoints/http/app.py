@@ -39,6 +39,7 @@ from imagegen.entrypoints.http import (
     security,
 )
 from imagegen.entrypoints.http.context import EXTENSION
+from imagegen.entrypoints.http.schemas import ProblemSchema
 from imagegen.entrypoints.logging_setup import configure_logging
 
 # Room for the multipart framing around a file of the largest allowed size.
@@ -47,7 +48,13 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering HTTP errors as problem+json."""
+    """flask-smorest's Api, answering HTTP errors as problem+json.
+
+    The document lists error bodies under application/json, the library's one
+    error content type; the service sends them as application/problem+json.
+    """
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http(error)

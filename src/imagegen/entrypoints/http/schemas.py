@@ -13,6 +13,22 @@ from imagegen.domain.images import ImageKind
 from imagegen.domain.users import Role
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = fields.String(metadata={"description": "A URI naming the kind of error"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String(metadata={"description": "Stable machine-readable code"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages by field name, for invalid input"},
+    )
+    request_id = fields.String(metadata={"description": "Also in X-Request-ID"})
+
+
 class RegisterSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(required=True, validate=validate.Length(max=254))
