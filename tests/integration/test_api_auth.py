@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask_jwt_extended import create_access_token, decode_token
 
+from imagegen.adapters.sqlalchemy.migrations import upgrade
+from imagegen.entrypoints.http.app import create_app
 from tests.support.api import PASSWORD, ApiClient, settings_for
 
 PROBLEM = "application/problem+json"
@@ -109,11 +112,9 @@ def test_logout_stops_both_tokens(api: ApiClient) -> None:
 
 
 def test_a_token_revoked_in_one_process_is_refused_by_another(
-    app: Flask, tmp_path: object
+    app: Flask, tmp_path: Path
 ) -> None:
-    from imagegen.entrypoints.http.app import create_app
-
-    other = create_app(settings_for(tmp_path))  # type: ignore[arg-type]
+    other = create_app(settings_for(tmp_path))
     here, there = ApiClient(app.test_client()), ApiClient(other.test_client())
     tokens = here.register("ada@example.com")
     assert there.get("/api/auth/me", tokens["access_token"]).status_code == 200
@@ -191,3 +192,38 @@ def test_legacy_user_route_shows_the_role(api: ApiClient) -> None:
 
     assert response.status_code == 200
     assert response.json["role"] == "user"
+
+
+def test_a_client_address_past_its_failure_limit_gets_429(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, CLIENT_LOGIN_LIMIT="3 per minute")
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    api = ApiClient(app.test_client())
+    for n in range(3):
+        wrong = {"email": f"user{n}@example.com", "password": "wrong-password"}
+        assert api.post("/api/auth/login", json=wrong).status_code == 401
+
+    response = api.post(
+        "/api/auth/login", json={"email": "other@example.com", "password": "whatever1"}
+    )
+
+    assert response.status_code == 429
+    assert response.mimetype == PROBLEM
+    assert int(response.headers["Retry-After"]) > 0
+    app.extensions["imagegen"].close()
+
+
+def test_successful_logins_do_not_count_against_the_client_limit(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path, CLIENT_LOGIN_LIMIT="2 per minute")
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    api = ApiClient(app.test_client())
+    api.register("ada@example.com")
+    good = {"email": "ada@example.com", "password": PASSWORD}
+
+    statuses = [api.post("/api/auth/login", json=good).status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 200]
+    app.extensions["imagegen"].close()
