@@ -1,4 +1,4 @@
-"""Tokens in URLs never reach a log line, whoever logs the URL."""
+"""Tokens in the URLs that request logs print never reach a log line."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def test_tokens_in_urls_are_blanked(line: str, kept: str) -> None:
 
 
 def test_lines_without_tokens_keep_their_arguments() -> None:
-    record = logging.LogRecord("app", logging.INFO, "", 0, "job %s: %d", ("j", 3), None)
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, "", 0, "job %s: %d", ("j", 3), None
+    )
 
     RedactTokensFilter().filter(record)
 

@@ -13,12 +13,17 @@ from imagegen.config import Settings
 # A token in a query string: the event stream's (EventSource cannot send
 # headers), or any other a client put there.
 QUERY_TOKEN = re.compile(r"([?&][a-z_-]*(?:token|signature)=)[^&\s\"']+", re.IGNORECASE)
+# The servers' request logs print URLs as clients sent them. (The development
+# log mailer prints its links on purpose, and only outside production.)
+REQUEST_LOGGERS = ("werkzeug", "gunicorn")
 
 
 class RedactTokensFilter(logging.Filter):
-    """Blank out tokens in URLs, such as the ones request logs print."""
+    """Blank out tokens in the URLs that request logs print."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".")[0] not in REQUEST_LOGGERS:
+            return True
         message = record.getMessage()
         redacted = QUERY_TOKEN.sub(r"\1[redacted]", message)
         if redacted != message:
