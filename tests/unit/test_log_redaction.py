@@ -18,10 +18,12 @@ from imagegen.entrypoints.logging_setup import RedactTokensFilter
         ),
         ("GET /x?a=1&X-Amz-Signature=ff00&b=2", "a=1&X-Amz-Signature=[redacted]&b=2"),
         ("GET /x?access_token=secret", "access_token=[redacted]"),
+        ("POST /apps/1/events?auth_key=k&auth_signature=ff00", "auth_key=k"),
     ],
 )
-def test_tokens_in_urls_are_blanked(line: str, kept: str) -> None:
-    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, "%s", (line,), None)
+@pytest.mark.parametrize("logger", ["werkzeug", "gunicorn.access", "urllib3.pool"])
+def test_tokens_in_urls_are_blanked(line: str, kept: str, logger: str) -> None:
+    record = logging.LogRecord(logger, logging.INFO, "", 0, "%s", (line,), None)
 
     RedactTokensFilter().filter(record)
 

@@ -13,9 +13,10 @@ from imagegen.config import Settings
 # A token in a query string: the event stream's (EventSource cannot send
 # headers), or any other a client put there.
 QUERY_TOKEN = re.compile(r"([?&][a-z_-]*(?:token|signature)=)[^&\s\"']+", re.IGNORECASE)
-# The servers' request logs print URLs as clients sent them. (The development
-# log mailer prints its links on purpose, and only outside production.)
-REQUEST_LOGGERS = ("werkzeug", "gunicorn")
+# Request logs print URLs whole: the servers' as clients sent them, urllib3's
+# (at DEBUG) as the Pusher SDK and boto3 signed them. (The development log
+# mailer prints its links on purpose, and only outside production.)
+REQUEST_LOGGERS = ("werkzeug", "gunicorn", "urllib3")
 
 
 class RedactTokensFilter(logging.Filter):
