@@ -16,7 +16,7 @@ from typing import Any
 from dotenv import load_dotenv
 from rq import Worker
 
-from imagegen.bootstrap import Services, bootstrap, start_reaper
+from imagegen.bootstrap import Services, bootstrap, start_maintenance
 from imagegen.config import ConfigError, load_settings
 from imagegen.entrypoints.logging_setup import configure_logging
 
@@ -45,10 +45,10 @@ def worker_services() -> Services:
 
 
 class GenerationWorker(Worker):
-    """An RQ worker that also runs the job reaper on a thread of its own.
+    """An RQ worker that also runs the maintenance threads (job reaper, orphan sweep).
 
-    The reaper gets services of its own: the work horses RQ forks build
-    theirs, so no database connection is shared across a fork.
+    They get services of their own: the work horses RQ forks build theirs,
+    so no database connection is shared across a fork.
     """
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
@@ -58,7 +58,7 @@ class GenerationWorker(Worker):
             raise ConfigError("QUEUE_CONNECTION: must be redis for an rq worker")
         configure_logging(settings)
         services = bootstrap(settings)
-        stop = start_reaper(services)
+        stop = start_maintenance(services)
         try:
             return bool(super().work(*args, **kwargs))
         finally:
