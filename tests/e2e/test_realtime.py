@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -198,3 +199,24 @@ def test_the_demo_page_shows_a_job_progressing_to_its_end(
     assert lines[-1].startswith("generation.succeeded")
     assert errors == []
     page.close()
+
+
+def test_a_graceful_stop_ends_open_streams_with_a_last_event(
+    stack_env: dict[str, str],
+) -> None:
+    web, process = start_web({**stack_env, "SSE_HEARTBEAT_SECONDS": "1"}, "stopping")
+    token = register(web, f"{uuid.uuid4().hex}@example.com")["access_token"]
+    try:
+        with event_stream(web, token) as stream:
+            assert "connected" in stream.message().comments
+
+            process.send_signal(signal.SIGTERM)
+
+            last = stream.events(1)[0]
+            assert last.event == "stream.end"
+            assert last.json() == {"reason": "server_stopping"}
+            with pytest.raises(EOFError):
+                stream.events(1)
+    finally:
+        stop(process)
+    assert process.returncode == 0

@@ -114,3 +114,27 @@ def test_waits_never_run_past_the_next_heartbeat() -> None:
     list(itertools.islice(stream, 2))
 
     assert waits and max(waits) <= LIMITS.heartbeat
+
+
+def test_a_stopping_server_ends_the_stream_at_its_next_wake_up() -> None:
+    timer = FakeTimer()
+    subscription = FakeSubscription(timer, "ada", None)
+    subscription.batches = [[event(1)], [event(2)]]
+    slots = FakeStreamSlots()
+    slots.acquire("ada", "slot-1", limit=2, lease=50)
+    stopping = iter([False, True])
+    stream = EventStream(
+        subscription,
+        user_id="ada",
+        slot="slot-1",
+        still_allowed=lambda: True,
+        slots=slots,
+        limits=LIMITS,
+        monotonic=timer,
+        stopping=lambda: next(stopping),
+    )
+
+    items = list(stream)
+
+    assert items == [event(1), event(2), StreamEnd("server_stopping")]
+    assert slots.held["ada"] == set()

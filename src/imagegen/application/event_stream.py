@@ -50,10 +50,12 @@ StreamItem = StreamedEvent | Heartbeat | StreamEnd
 
 
 class EventStream:
-    """Iterate to receive; the stream ends on its own after max_duration."""
+    """Iterate to receive; the stream ends on its own after max_duration.
 
-    # Not yet: a server shutting down does not end open streams early; they
-    # hold its graceful stop until they end (see README "Limits").
+    It also ends at its next wake-up (an event or a heartbeat) once
+    `stopping` says the server is shutting down, so that a graceful stop
+    does not wait for it and the client reconnects to another process.
+    """
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class EventStream:
         slots: StreamSlots,
         limits: StreamLimits,
         monotonic: Callable[[], float] = time.monotonic,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.user_id = user_id
         self.slot = slot
@@ -73,6 +76,7 @@ class EventStream:
         self._slots = slots
         self._limits = limits
         self._monotonic = monotonic
+        self._stopping = stopping
         self._closed = False
 
     def __iter__(self) -> Iterator[StreamItem]:
@@ -104,6 +108,9 @@ class EventStream:
         next_check = start + limits.recheck
         while (now := self._monotonic()) < deadline:
             yield from self._subscription.next_events(min(next_beat, deadline) - now)
+            if self._stopping():
+                yield StreamEnd("server_stopping")
+                return
             now = self._monotonic()
             if now < next_beat or now >= deadline:
                 continue

@@ -51,6 +51,8 @@ class RealtimeDeps:
     authorizer: ChannelAuthorizer | None = None
     # Paces heartbeats and stream ends; tests pass a clock they move by hand.
     monotonic: Callable[[], float] = time.monotonic
+    # Says the process is shutting down: open streams then end early.
+    stopping: Callable[[], bool] = lambda: False
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def open_event_stream(
         slots=deps.slots,
         limits=deps.limits,
         monotonic=deps.monotonic,
+        stopping=deps.stopping,
     )
 
 

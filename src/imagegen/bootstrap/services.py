@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,8 @@ class Services:
     tasks: dict[str, Task] = field(default_factory=dict)
     checks: dict[str, Check] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Set when the process begins a graceful stop (see gunicorn_conf).
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @cached_property
     def accounts(self) -> AccountDeps:
@@ -158,6 +161,7 @@ class Services:
             token_ttl=live.stream_token_ttl,
             pusher=_pusher_client(live.pusher),
             authorizer=self.pusher,
+            stopping=self.stopping.is_set,
         )
 
     def close(self) -> None:

@@ -4,6 +4,11 @@ Threaded workers: an open event stream holds one thread, not a whole worker.
 """
 
 import os
+import signal
+from types import FrameType
+from typing import Any
+
+from imagegen.entrypoints.http.context import EXTENSION
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -16,3 +21,20 @@ accesslog = "-"
 # The access log must not carry query strings: a stream token travels in one.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: Any) -> None:
+    """On a graceful stop, tell open event streams to end instead of holding it.
+
+    Gunicorn has bound its own SIGTERM handler by now; ours runs first, then
+    hands over to it.
+    """
+    stopping = worker.wsgi.extensions[EXTENSION].stopping
+    gunicorn_handler = signal.getsignal(signal.SIGTERM)
+
+    def begin_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        if callable(gunicorn_handler):
+            gunicorn_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, begin_stop)
