@@ -130,6 +130,9 @@ class Settings:
     upload_max_pixels: int
     thumbnail_max_side: int
     orphan_grace_seconds: int
+    # prometheus_client's own variable: where Gunicorn's processes share
+    # their metrics; None counts per process.
+    metrics_dir: Path | None
     access_token_ttl: int
     refresh_token_ttl: int
     login_max_failures: int
@@ -186,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         thumbnail_max_side=env.number("THUMBNAIL_MAX_SIDE", 512, low=16, high=4096),
         orphan_grace_seconds=env.number("ORPHAN_GRACE_SECONDS", 3600, low=60),
+        metrics_dir=_metrics_dir(env),
         access_token_ttl=env.number("ACCESS_TOKEN_TTL", 900, low=30),
         refresh_token_ttl=env.number("REFRESH_TOKEN_TTL", 30 * 24 * 3600, low=60),
         login_max_failures=env.number("LOGIN_MAX_FAILURES", 5, low=1),
@@ -205,6 +209,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         openai=_openai(env),
         jobs=_jobs(env),
     )
+
+
+def _metrics_dir(env: _Env) -> Path | None:
+    raw = env.text("PROMETHEUS_MULTIPROC_DIR", "")
+    if not raw:
+        return None
+    if not Path(raw).is_dir():
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR: {raw!r} is not a directory")
+    return Path(raw)
 
 
 def _secret_key(env: _Env, environment: str) -> str:

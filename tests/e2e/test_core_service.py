@@ -7,9 +7,12 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from tests.e2e.conftest import start_web, stop
 
 PASSWORD = "correct horse battery"
 
@@ -128,3 +131,27 @@ def test_readiness_checks_database_storage_and_redis(web: str) -> None:
     checks = json.loads(body)["checks"]
     assert {"database", "storage", "redis"} <= set(checks)
     assert set(checks.values()) == {"ok"}
+
+
+def test_metrics_add_up_every_gunicorn_process(
+    stack_env: dict[str, str], tmp_path: Path
+) -> None:
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = {**stack_env, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    web, process = start_web(env, "metrics-web")
+    try:
+        for _ in range(20):
+            assert call("GET", f"{web}/healthz")[0] == 200
+
+        _, _, body = call("GET", f"{web}/metrics")
+    finally:
+        stop(process)
+
+    # The 20 calls, and the start-up check that waited for the server.
+    line = next(
+        row
+        for row in body.decode().splitlines()
+        if row.startswith("imagegen_http_requests_total") and 'route="/healthz"' in row
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 21.0

@@ -5,6 +5,7 @@ Threaded workers: an open event stream holds one thread, not a whole worker.
 
 import os
 import signal
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -21,6 +22,22 @@ accesslog = "-"
 # The access log must not carry query strings: a stream token travels in one.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: Any) -> None:
+    """Start from an empty metrics directory: old processes' counts are gone."""
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    for stale in Path(shared).glob("*.db") if shared else []:
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Let the metrics of a process that ended stop counting as live."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        # prometheus_client leaves this function unannotated.
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
 def post_worker_init(worker: Any) -> None:

@@ -78,7 +78,7 @@ def create_app(
     problems.register(app)
     security.init_app(app)
     limits.init_app(app, settings)
-    metrics.init_app(app)
+    metrics.init_app(app, settings.metrics_dir)
     CORS(
         app,
         resources={r"/api/*": {"origins": list(settings.cors_origins)}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -12,15 +13,21 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 
 REGISTRY_KEY = "imagegen.metrics"
 
 
 class HttpMetrics:
-    """One registry per app, so that tests and apps never share counters."""
+    """One registry per app, so that tests and apps never share counters.
 
-    def __init__(self) -> None:
+    With a shared directory (prometheus_client's multiprocess mode) every
+    Gunicorn process writes its counts there, and a scrape adds them up.
+    """
+
+    def __init__(self, shared_dir: Path | None = None) -> None:
         self.registry = CollectorRegistry()
+        self.shared_dir = shared_dir
         self.requests = Counter(
             "imagegen_http_requests",
             "HTTP requests answered, by route template, method and status.",
@@ -35,11 +42,16 @@ class HttpMetrics:
         )
 
     def render(self) -> Response:
-        return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
+        registry = self.registry
+        if self.shared_dir is not None:
+            registry = CollectorRegistry()
+            # prometheus_client leaves this constructor unannotated.
+            MultiProcessCollector(registry, path=str(self.shared_dir))  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def init_app(app: Flask) -> HttpMetrics:
-    metrics = HttpMetrics()
+def init_app(app: Flask, shared_dir: Path | None) -> HttpMetrics:
+    metrics = HttpMetrics(shared_dir)
     app.extensions[REGISTRY_KEY] = metrics
 
     @app.before_request
