@@ -58,3 +58,22 @@ def test_sweep_removes_only_old_objects_no_image_claims(
     assert "removed: 1 objects" in result.output
     assert not old.exists() and fresh.exists()
     assert len([p for p in root.rglob("*") if p.is_file()]) == 3
+
+
+def test_promote_makes_an_account_an_administrator(app: Flask, api: ApiClient) -> None:
+    token = api.token("ada@example.com")
+    assert api.get("/api/admin/stats", token).status_code == 403
+
+    result = app.test_cli_runner().invoke(
+        args=["imagegen", "promote", "ADA@example.com"]
+    )
+
+    assert "ada@example.com is now an administrator" in result.output
+    assert api.get("/api/admin/stats", token).status_code == 200
+
+
+def test_promote_names_an_unknown_address(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["imagegen", "promote", "x@example.com"])
+
+    assert result.exit_code != 0
+    assert "No account has this address" in result.output

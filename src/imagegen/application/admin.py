@@ -9,7 +9,7 @@ from imagegen.application.pagination import Page, PageKey, PageRequest, make_pag
 from imagegen.application.ports import Clock, UnitOfWorkFactory, Usage
 from imagegen.domain.errors import Conflict, Forbidden, NotFound
 from imagegen.domain.jobs import QuotaPolicy
-from imagegen.domain.users import Role, User
+from imagegen.domain.users import Role, User, normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,19 @@ def update_user(
         admin.id,
     )
     return UserWithUsage(user, usage)
+
+
+def grant_admin(uow_factory: UnitOfWorkFactory, email: str) -> User:
+    """Make an existing account an administrator: the operator's way in."""
+    with uow_factory() as uow:
+        user = uow.users.get_by_email(normalize_email(email))
+        if user is None:
+            raise NotFound("No account has this address.", code="user_not_found")
+        user.role = Role.ADMIN
+        uow.users.save(user)
+        uow.commit()
+    log.info("user %s: made an administrator from the command line", user.id)
+    return user
 
 
 def stats(

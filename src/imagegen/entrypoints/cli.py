@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from imagegen.application.admin import grant_admin
 from imagegen.application.orphans import sweep_orphans
 from imagegen.application.seed import seed_demo_accounts
 from imagegen.domain.errors import DomainError
@@ -27,6 +28,17 @@ def seed() -> None:
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"seeded: {', '.join(created) or 'nothing to do'}")
+
+
+@group.command("promote")
+@click.argument("email")
+def promote(email: str) -> None:
+    """Make the account with EMAIL an administrator."""
+    try:
+        user = grant_admin(services().uow, email)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"{user.email} is now an administrator")
 
 
 @group.command("sweep-orphans")
