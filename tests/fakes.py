@@ -152,6 +152,9 @@ class FakeUserRepository:
     def get_by_email(self, email: str) -> User | None:
         return next((u for u in self.rows.values() if u.email == email), None)
 
+    def lock(self, user_id: str) -> None:
+        """Nothing to hold: a fake unit of work runs alone."""
+
     def save(self, user: User) -> None:
         self.rows[user.id] = user
 

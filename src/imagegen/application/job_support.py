@@ -15,6 +15,7 @@ from imagegen.application.ports import (
     ImageGenerator,
     Notifier,
     TaskQueue,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from imagegen.domain.errors import ConcurrentUpdate, NotFound
@@ -81,15 +82,24 @@ def find_job(deps: JobDeps, user: User, job_id: str) -> GenerationJob:
     return job
 
 
-def change_job(deps: JobDeps, job_id: str, change: Change) -> GenerationJob:
+def change_job(
+    deps: JobDeps,
+    job_id: str,
+    change: Change,
+    *,
+    first: Callable[[UnitOfWork], None] | None = None,
+) -> GenerationJob:
     """Apply change to the job as stored now, commit, then tell its owner.
 
     A change that meets a concurrent write is applied again to the fresh
     copy, so a cancel racing a worker is never lost; errors raised by change
-    (an illegal transition, say) leave the job untouched.
+    (an illegal transition, say) leave the job untouched. `first` runs in
+    the same transaction before the change, to check what must hold for it.
     """
     for _ in range(SAVE_TRIES):
         with deps.uow() as uow:
+            if first is not None:
+                first(uow)
             job = uow.jobs.get(job_id)
             if job is None:
                 raise NotFound("No such job.", code="job_not_found")

@@ -144,15 +144,16 @@ def retry_job(deps: JobDeps, user: User, job_id: str) -> GenerationJob:
     """Queue a failed or canceled job again; it makes only what is missing."""
     check_may_generate(user, require_verified_email=deps.require_verified_email)
     found = find_job(deps, user, job_id)
-    with deps.uow() as uow:
-        _within_quota(deps, uow, found.owner_id, found.n - found.completed)
     now = deps.clock.now()
+
+    def within_quota(uow: UnitOfWork) -> None:
+        _within_quota(deps, uow, found.owner_id, found.n - found.completed)
 
     def retry(job: GenerationJob) -> Told:
         job.retry(now)
         return [(QUEUED, {})]
 
-    job = change_job(deps, job_id, retry)
+    job = change_job(deps, job_id, retry, first=within_quota)
     try:
         deps.queue.enqueue(RUN_TASK, job.id, task_id=job.task_id)
     except ServiceUnavailable:
@@ -200,7 +201,12 @@ def _undo_retry(deps: JobDeps, job_id: str) -> None:
 
 
 def _within_quota(deps: JobDeps, uow: UnitOfWork, owner_id: str, n: int) -> None:
-    """Refuse a job past its owner's daily variations or active-job cap."""
+    """Refuse a job past its owner's daily variations or active-job cap.
+
+    The owner's row is locked first, so that requests racing for the last of
+    a quota count one after the other within their transactions.
+    """
+    uow.users.lock(owner_id)
     now = deps.clock.now()
     quota = deps.quota
     usage = uow.jobs.usage(owner_id, quota.day_start(now))

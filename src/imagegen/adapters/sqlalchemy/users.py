@@ -50,6 +50,12 @@ class SqlUserRepository:
                 update(users).where(users.c.id == user.id).values(values)
             )
 
+    def lock(self, user_id: str) -> None:
+        # SQLite renders no FOR UPDATE; its transactions begin IMMEDIATE (see
+        # engine.py), which serialises writers as a whole.
+        query = select(users.c.id).where(users.c.id == user_id).with_for_update()
+        self._connection.execute(query).one_or_none()
+
     def count(self) -> int:
         return self._connection.execute(
             select(func.count()).select_from(users)

@@ -58,6 +58,14 @@ class UserRepository(Protocol):
 
     def save(self, user: User) -> None: ...
 
+    def lock(self, user_id: str) -> None:
+        """Hold user_id's row until this transaction ends.
+
+        Work counted per user (quotas) takes the lock first, so that two
+        transactions for one user count one after the other.
+        """
+        ...
+
     def list(self, page: PageRequest) -> list[User]: ...
 
     def count(self) -> int: ...
