@@ -35,4 +35,3 @@ def test_a_locked_user_holds_a_second_transaction_until_the_first_ends(
     thread.join(60)
 
     assert order == ["first", "second"]
-
