@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from imagegen.config import Settings
@@ -77,3 +80,38 @@ def test_promote_names_an_unknown_address(app: Flask) -> None:
 
     assert result.exit_code != 0
     assert "No account has this address" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["flask", "--app", "imagegen.entrypoints.http.app", "db", "upgrade"],
+        [
+            "gunicorn",
+            "--config",
+            "python:imagegen.entrypoints.gunicorn_conf",
+            "imagegen.entrypoints.http.app:create_app()",
+        ],
+    ],
+    ids=["flask", "gunicorn"],
+)
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
+    command: list[str], tmp_path: Path
+) -> None:
+    env = {**os.environ, "APP_ENV": "production", "PORT": "0"}
+    for name in ("JWT_SECRET_KEY", "APP_KEY"):
+        env.pop(name, None)
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,  # a guard against a server that starts anyway and runs on
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "imagegen:" in line]
+    assert len(errors) == 1 and "JWT_SECRET_KEY" in errors[0]

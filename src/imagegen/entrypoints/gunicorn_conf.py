@@ -9,6 +9,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from imagegen.entrypoints.http.app import settings_or_exit
 from imagegen.entrypoints.http.context import EXTENSION
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -25,7 +26,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def on_starting(server: Any) -> None:
-    """Start from an empty metrics directory: old processes' counts are gone."""
+    """Check the settings before any worker starts; empty the metrics directory.
+
+    A bad setting stops the master with one line naming it. Old processes'
+    metric counts are gone.
+    """
+    settings_or_exit()
     shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     for stale in Path(shared).glob("*.db") if shared else []:
         stale.unlink()

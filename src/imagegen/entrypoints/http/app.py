@@ -22,7 +22,7 @@ from imagegen.bootstrap import (
     migrations_directory,
     prepare_database,
 )
-from imagegen.config import Settings, load_settings
+from imagegen.config import ConfigError, Settings, load_settings
 from imagegen.entrypoints import cli
 from imagegen.entrypoints.http import (
     admin,
@@ -65,8 +65,7 @@ def create_app(
 ) -> Flask:
     """Build the web application around one set of services."""
     if settings is None:
-        load_dotenv()
-        settings = services.settings if services else load_settings()
+        settings = services.settings if services else settings_or_exit()
     configure_logging(settings)
     app = Flask("imagegen")
     app.extensions[EXTENSION] = services or bootstrap(settings)
@@ -89,6 +88,16 @@ def create_app(
     _migrations(app, settings)
     cli.init_app(app)
     return app
+
+
+def settings_or_exit() -> Settings:
+    """Read the settings from the environment and .env; on a bad one, exit
+    with one line naming it rather than a traceback."""
+    load_dotenv()
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"imagegen: {exc}") from None
 
 
 def _flask_config(settings: Settings) -> dict[str, Any]:
