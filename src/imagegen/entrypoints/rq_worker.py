@@ -25,6 +25,8 @@ def main() -> None:
         sys.exit(f"imagegen worker: {exc}")
     if settings.redis_url is None:
         sys.exit("imagegen worker: REDIS_URL (or REDIS_HOST): required for a worker")
+    if settings.queue_connection != "redis":
+        sys.exit("imagegen worker: QUEUE_CONNECTION: must be redis for a worker")
     redis = Redis.from_url(settings.redis_url)
     worker = GenerationWorker([settings.redis_queue], connection=redis)
     worker.work(logging_level=settings.log_level)
