@@ -227,3 +227,24 @@ def test_successful_logins_do_not_count_against_the_client_limit(
 
     assert statuses == [200, 200, 200, 200]
     app.extensions["imagegen"].close()
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path, CLIENT_LOGIN_LIMIT="2 per minute", PROXY_HOPS="1")
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    client = app.test_client()
+
+    def fail_from(address: str, n: int) -> int:
+        wrong = {"email": f"user{n}@example.com", "password": "wrong-password"}
+        headers = {"X-Forwarded-For": address}
+        return client.post("/api/auth/login", json=wrong, headers=headers).status_code
+
+    office = [fail_from("203.0.113.7", n) for n in range(3)]
+    elsewhere = fail_from("198.51.100.9", 9)
+
+    assert office == [401, 401, 429]
+    assert elsewhere == 401
+    app.extensions["imagegen"].close()
