@@ -64,22 +64,6 @@ class FakePasswordHasher:
         return password_hash == "hashed:" + password
 
 
-class FakeLoginThrottle:
-    def __init__(self, max_failures: int = 3, lockout: int = 60) -> None:
-        self.max_failures = max_failures
-        self.lockout = lockout
-        self.failures: dict[str, int] = {}
-
-    def retry_after(self, key: str) -> int | None:
-        return self.lockout if self.failures.get(key, 0) >= self.max_failures else None
-
-    def record_failure(self, key: str) -> None:
-        self.failures[key] = self.failures.get(key, 0) + 1
-
-    def reset(self, key: str) -> None:
-        self.failures.pop(key, None)
-
-
 class FakeThrottle:
     """Allows `limit` events per key; records every key it counted."""
 
@@ -93,6 +77,9 @@ class FakeThrottle:
 
     def record(self, key: str) -> None:
         self.recorded.append(key)
+
+    def reset(self, key: str) -> None:
+        self.recorded = [counted for counted in self.recorded if counted != key]
 
 
 class FakeTaskQueue:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis, RedisError
 
-from imagegen.adapters.redis_throttle import RedisLoginThrottle
+from imagegen.adapters.redis_throttle import RedisThrottle
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -37,14 +37,14 @@ def prefix(redis_client: Redis[bytes]) -> Iterator[str]:
 
 
 def test_two_processes_share_one_count(redis_client: Redis[bytes], prefix: str) -> None:
-    here = RedisLoginThrottle(redis_client, max_failures=3, lockout=60, prefix=prefix)
-    there = RedisLoginThrottle(
-        Redis.from_url(REDIS_URL), max_failures=3, lockout=60, prefix=prefix
+    here = RedisThrottle(redis_client, limit=3, window=60, prefix=prefix, name="logins")
+    there = RedisThrottle(
+        Redis.from_url(REDIS_URL), limit=3, window=60, prefix=prefix, name="logins"
     )
 
-    here.record_failure("ada@example.com")
-    there.record_failure("ada@example.com")
-    here.record_failure("ada@example.com")
+    here.record("ada@example.com")
+    there.record("ada@example.com")
+    here.record("ada@example.com")
 
     wait = there.retry_after("ada@example.com")
     assert wait is not None and 0 < wait <= 60
@@ -54,10 +54,10 @@ def test_two_processes_share_one_count(redis_client: Redis[bytes], prefix: str) 
 def test_the_lock_lifts_when_its_window_expires(
     redis_client: Redis[bytes], prefix: str
 ) -> None:
-    throttle = RedisLoginThrottle(
-        redis_client, max_failures=1, lockout=1, prefix=prefix
+    throttle = RedisThrottle(
+        redis_client, limit=1, window=1, prefix=prefix, name="logins"
     )
-    throttle.record_failure("ada@example.com")
+    throttle.record("ada@example.com")
     assert throttle.retry_after("ada@example.com") == 1
 
     redis_client.pexpire(next(redis_client.scan_iter(f"{prefix}:*")), 1)
@@ -69,21 +69,21 @@ def test_the_lock_lifts_when_its_window_expires(
 def test_addresses_are_not_stored_in_clear(
     redis_client: Redis[bytes], prefix: str
 ) -> None:
-    throttle = RedisLoginThrottle(
-        redis_client, max_failures=3, lockout=60, prefix=prefix
+    throttle = RedisThrottle(
+        redis_client, limit=3, window=60, prefix=prefix, name="logins"
     )
 
-    throttle.record_failure("ada@example.com")
+    throttle.record("ada@example.com")
 
     keys = [key.decode() for key in redis_client.scan_iter(f"{prefix}:*")]
     assert len(keys) == 1 and "ada" not in keys[0]
 
 
 def test_reset_clears_the_count(redis_client: Redis[bytes], prefix: str) -> None:
-    throttle = RedisLoginThrottle(
-        redis_client, max_failures=1, lockout=60, prefix=prefix
+    throttle = RedisThrottle(
+        redis_client, limit=1, window=60, prefix=prefix, name="logins"
     )
-    throttle.record_failure("ada@example.com")
+    throttle.record("ada@example.com")
 
     throttle.reset("ada@example.com")
 
@@ -93,11 +93,11 @@ def test_reset_clears_the_count(redis_client: Redis[bytes], prefix: str) -> None
 def test_throttles_of_different_names_keep_separate_counts(
     redis_client: Redis[bytes], prefix: str
 ) -> None:
-    logins = RedisLoginThrottle(
-        redis_client, max_failures=1, lockout=60, prefix=prefix, name="login-failures"
+    logins = RedisThrottle(
+        redis_client, limit=1, window=60, prefix=prefix, name="login-failures"
     )
-    mails = RedisLoginThrottle(
-        redis_client, max_failures=1, lockout=60, prefix=prefix, name="account-mail"
+    mails = RedisThrottle(
+        redis_client, limit=1, window=60, prefix=prefix, name="account-mail"
     )
 
     mails.record("reset:ada@example.com")

@@ -15,10 +15,10 @@ from tests.fakes import (
     FakeImageGenerator,
     FakeImageProcessor,
     FakeImageStore,
-    FakeLoginThrottle,
     FakeNotifier,
     FakePasswordHasher,
     FakeTaskQueue,
+    FakeThrottle,
 )
 
 
@@ -33,8 +33,8 @@ def db() -> FakeDatabase:
 
 
 @pytest.fixture
-def throttle() -> FakeLoginThrottle:
-    return FakeLoginThrottle(max_failures=3, lockout=60)
+def throttle() -> FakeThrottle:
+    return FakeThrottle(limit=3, wait=60)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def store() -> FakeImageStore:
 
 @pytest.fixture
 def account_deps(
-    db: FakeDatabase, clock: FakeClock, throttle: FakeLoginThrottle
+    db: FakeDatabase, clock: FakeClock, throttle: FakeThrottle
 ) -> AccountDeps:
     return AccountDeps(
         uow=db.uow,

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from imagegen.adapters.memory_throttle import MemoryLoginThrottle
+from imagegen.adapters.memory_throttle import MemoryThrottle
 from tests.fakes import FakeClock
 
 
-def test_a_key_is_locked_after_max_failures_until_the_window_ends() -> None:
+def test_a_key_is_held_after_its_limit_until_the_window_ends() -> None:
     clock = FakeClock()
-    throttle = MemoryLoginThrottle(clock, max_failures=3, lockout=60)
+    throttle = MemoryThrottle(clock, limit=3, window=60)
     for _ in range(3):
-        throttle.record_failure("ada")
+        throttle.record("ada")
 
     locked = throttle.retry_after("ada")
     clock.advance(61)
@@ -19,9 +19,9 @@ def test_a_key_is_locked_after_max_failures_until_the_window_ends() -> None:
 
 
 def test_reset_forgets_failures() -> None:
-    throttle = MemoryLoginThrottle(FakeClock(), max_failures=2, lockout=60)
-    throttle.record_failure("ada")
-    throttle.record_failure("ada")
+    throttle = MemoryThrottle(FakeClock(), limit=2, window=60)
+    throttle.record("ada")
+    throttle.record("ada")
 
     throttle.reset("ada")
 

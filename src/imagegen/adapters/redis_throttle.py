@@ -7,8 +7,8 @@ import hashlib
 from redis import Redis
 
 
-class RedisLoginThrottle:
-    """Counts failures per key in a window of `lockout` seconds from the first.
+class RedisThrottle:
+    """Allows `limit` events per key in a window of `window` seconds from the first.
 
     Keys are hashed, so addresses do not sit in Redis in clear. `name` keeps
     one throttle's counters apart from another's.
@@ -18,32 +18,29 @@ class RedisLoginThrottle:
         self,
         redis: Redis[bytes],
         *,
-        max_failures: int,
-        lockout: int,
+        limit: int,
+        window: int,
         prefix: str,
-        name: str = "login-failures",
+        name: str,
     ) -> None:
         self._redis = redis
         self._prefix = f"{prefix}:{name}:"
-        self._max = max_failures
-        self._lockout = lockout
+        self._limit = limit
+        self._window = window
 
     def retry_after(self, key: str) -> int | None:
         name = self._name(key)
         count, ttl = self._redis.pipeline().get(name).ttl(name).execute()
-        if count is None or int(count) < self._max:
+        if count is None or int(count) < self._limit:
             return None
         return max(1, int(ttl))
 
-    def record_failure(self, key: str) -> None:
+    def record(self, key: str) -> None:
         name = self._name(key)
         pipe = self._redis.pipeline()
         pipe.incr(name)
-        pipe.expire(name, self._lockout, nx=True)
+        pipe.expire(name, self._window, nx=True)
         pipe.execute()
-
-    # The Throttle port's name for it: the same counter limits account mail.
-    record = record_failure
 
     def reset(self, key: str) -> None:
         self._redis.delete(self._name(key))

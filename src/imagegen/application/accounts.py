@@ -9,8 +9,8 @@ from datetime import timedelta
 from imagegen.application.ports import (
     Clock,
     IdSource,
-    LoginThrottle,
     PasswordHasher,
+    Throttle,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -38,7 +38,7 @@ class AccountDeps:
 
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
-    throttle: LoginThrottle
+    throttle: Throttle
     clock: Clock
     ids: IdSource
     session_ttl: timedelta
@@ -91,7 +91,7 @@ def login(deps: AccountDeps, email: str, password: str) -> SignedIn:
     with deps.uow() as uow:
         user = uow.users.get_by_email(key)
         if not _password_matches(deps.hasher, deps.decoy_hash, user, password):
-            deps.throttle.record_failure(key)
+            deps.throttle.record(key)
             raise InvalidCredentials("The email or password is wrong.")
         assert user is not None
         if not user.active:

@@ -6,7 +6,7 @@ import logging
 
 from redis import Redis
 
-from imagegen.application.ports import Clock, LoginThrottle, Mailer, Throttle
+from imagegen.application.ports import Clock, Mailer, Throttle
 from imagegen.config import MailSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -14,21 +14,11 @@ log = logging.getLogger(__name__)
 
 def login_throttle(
     settings: Settings, redis: Redis[bytes] | None, clock: Clock
-) -> LoginThrottle:
-    limits = {
-        "max_failures": settings.login_max_failures,
-        "lockout": settings.login_lockout_seconds,
-    }
-    if redis is not None:
-        from imagegen.adapters.redis_throttle import RedisLoginThrottle
-
-        return RedisLoginThrottle(
-            redis, prefix=settings.redis_prefix, name="login-failures", **limits
-        )
-    from imagegen.adapters.memory_throttle import MemoryLoginThrottle
-
-    log.info("login throttle: in process memory (set REDIS_URL to share it)")
-    return MemoryLoginThrottle(clock, **limits)
+) -> Throttle:
+    if redis is None:
+        log.info("login throttle: in process memory (set REDIS_URL to share it)")
+    limit, window = settings.login_max_failures, settings.login_lockout_seconds
+    return _throttle(settings, redis, clock, "login-failures", limit, window)
 
 
 def mailer(mail: MailSettings) -> Mailer:
@@ -54,17 +44,26 @@ def mailer(mail: MailSettings) -> Mailer:
 def mail_throttle(
     settings: Settings, redis: Redis[bytes] | None, clock: Clock
 ) -> Throttle:
-    most, window = settings.account_mail_limit, settings.account_mail_window
+    limit, window = settings.account_mail_limit, settings.account_mail_window
+    return _throttle(settings, redis, clock, "account-mail", limit, window)
+
+
+def _throttle(
+    settings: Settings,
+    redis: Redis[bytes] | None,
+    clock: Clock,
+    name: str,
+    limit: int,
+    window: int,
+) -> Throttle:
+    """Count in Redis when there is one (every process shares it), else here."""
     if redis is not None:
-        from imagegen.adapters.redis_throttle import RedisLoginThrottle
+        from imagegen.adapters.redis_throttle import RedisThrottle
 
-        return RedisLoginThrottle(
-            redis,
-            max_failures=most,
-            lockout=window,
-            prefix=settings.redis_prefix,
-            name="account-mail",
+        prefix = settings.redis_prefix
+        return RedisThrottle(
+            redis, limit=limit, window=window, prefix=prefix, name=name
         )
-    from imagegen.adapters.memory_throttle import MemoryLoginThrottle
+    from imagegen.adapters.memory_throttle import MemoryThrottle
 
-    return MemoryLoginThrottle(clock, max_failures=most, lockout=window)
+    return MemoryThrottle(clock, limit=limit, window=window)

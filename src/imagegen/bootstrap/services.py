@@ -26,7 +26,6 @@ from imagegen.application.ports import (
     ImageGenerator,
     ImageProcessor,
     ImageStore,
-    LoginThrottle,
     Mailer,
     Notifier,
     PasswordHasher,
@@ -62,7 +61,7 @@ class Services:
     uow: UnitOfWorkFactory
     store: ImageStore
     processor: ImageProcessor
-    throttle: LoginThrottle
+    throttle: Throttle
     queue: TaskQueue
     mailer: Mailer
     # Account mails per user or address (see application.account_mail).

@@ -42,7 +42,6 @@ from imagegen.application.ports.persistence import (
 from imagegen.application.ports.security import (
     Clock,
     IdSource,
-    LoginThrottle,
     PasswordHasher,
     Throttle,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "JobFilter",
     "JobRepository",
     "JobUsage",
-    "LoginThrottle",
     "MailMessage",
     "MailNotSent",
     "Mailer",

@@ -16,26 +16,9 @@ class PasswordHasher(Protocol):
         ...
 
 
-class LoginThrottle(Protocol):
-    """Counts failed sign-ins per account, shared by every process."""
-
-    def retry_after(self, key: str) -> int | None:
-        """Return seconds to wait when key is locked out, else None."""
-        ...
-
-    def record_failure(self, key: str) -> None:
-        """Count one failed attempt for key."""
-        ...
-
-    def reset(self, key: str) -> None:
-        """Forget key's failures after a good sign-in."""
-        ...
-
-
 class Throttle(Protocol):
-    """Counts events per key in a window (mails sent to one address, say).
-
-    Shared by every process when it lives in Redis.
+    """Counts events per key in a window: failed sign-ins for an account,
+    mails sent to one address. Shared by every process when it lives in Redis.
     """
 
     def retry_after(self, key: str) -> int | None:
@@ -44,6 +27,10 @@ class Throttle(Protocol):
 
     def record(self, key: str) -> None:
         """Count one event for key."""
+        ...
+
+    def reset(self, key: str) -> None:
+        """Forget key's events (a good sign-in clears the failures)."""
         ...
 
 
