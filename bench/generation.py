@@ -21,9 +21,7 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,6 +30,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 from redis import Redis, RedisError
 from rq import Queue
+from tests.support.deployment import (
+    Workers,
+    deployment_env,
+    kill_with_its_work_horse,
+    work_horses,
+)
 
 from imagegen.adapters.local_generator import LocalImageGenerator
 from imagegen.adapters.sqlalchemy.migrations import upgrade
@@ -95,22 +99,16 @@ class Stack:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="imagegen-bench-"))
         self.queue = f"imagegen-bench-{secrets.token_hex(4)}"
-        self.env = {
-            **os.environ,
-            "APP_ENV": "testing",
-            "JWT_SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": f"sqlite:///{self.root / 'bench.sqlite'}",
-            "STORAGE_PATH": str(self.root / "storage"),
-            "REDIS_URL": REDIS_URL,
-            "REDIS_PREFIX": self.queue,
-            "QUEUE_CONNECTION": "redis",
-            "RQ_QUEUE": self.queue,
-            "JOB_STALE_AFTER": str(STALE_AFTER),
-            "LOG_LEVEL": "WARNING",
-        }
+        self.env = deployment_env(
+            self.root,
+            redis_url=REDIS_URL,
+            prefix=self.queue,
+            JOB_STALE_AFTER=str(STALE_AFTER),
+            LOG_LEVEL="WARNING",
+        )
         upgrade(self.env["DATABASE_URL"])
         self.services = bootstrap(load_settings(self.env))
-        self.workers: list[subprocess.Popen[bytes]] = []
+        self.workers = Workers(self.root, self.env)
         self.user = accounts.register(
             self.services.accounts, "Bench", "bench@example.com", "bench password 1"
         ).user
@@ -119,15 +117,7 @@ class Stack:
         )
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        with (self.root / f"worker-{len(self.workers)}.log").open("wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "imagegen.entrypoints.rq_worker"],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.workers.append(worker)
-        return worker
+        return self.workers.start()
 
     def run_job(self, n: int) -> GenerationJob:
         job = self.request(n)
@@ -143,11 +133,11 @@ class Stack:
         """Kill the worker running a job; return how long the job stayed running."""
         job = self.request(10)
         running = self.wait(job.id, lambda j: j.completed >= 1)
-        victim = next(w for w in self.workers if w.poll() is None and horses(w))
-        for pid in [victim.pid, *horses(victim)]:
-            os.kill(pid, signal.SIGKILL)
+        victim = next(
+            w for w in self.workers.processes if w.poll() is None and work_horses(w)
+        )
+        kill_with_its_work_horse(victim)
         killed_at = time.perf_counter()
-        victim.wait()
         self.start_worker()
         # Taken back: queued again under a new attempt (which another worker
         # may already be running), or failed.
@@ -163,34 +153,18 @@ class Stack:
             assert job is not None
             if done(job):
                 return job
-            if all(worker.poll() is not None for worker in self.workers):
+            if self.workers.all_exited():
                 raise RuntimeError(f"every worker exited; see {self.root}")
             time.sleep(0.01)
 
     def close(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                worker.wait()
+        self.workers.stop()
         self.services.close()
         redis = Redis.from_url(REDIS_URL)
         Queue(self.queue, connection=redis).empty()
         for key in redis.scan_iter(f"*{self.queue}*"):
             redis.delete(key)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def horses(worker: subprocess.Popen[bytes]) -> list[int]:
-    """Return the processes a worker forked to run its current job."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == worker.pid:
-            found.append(int(entry))
-    return found
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,11 @@ from typing import Any
 import pytest
 import redis
 
+from tests.support.deployment import WORKER, deployment_env, free_port
 from tests.support.s3 import S3Bucket
 
 BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -90,20 +84,13 @@ def stack_env(
     prefix = f"imagegen-e2e-{secrets.token_hex(4)}"
     bucket = S3Bucket(name=f"e2e-{secrets.token_hex(4)}", endpoint_url=s3_server)
     _s3_admin.create_bucket(Bucket=bucket.name)
-    env = {
-        **os.environ,
+    env = deployment_env(
+        root,
+        redis_url=redis_server,
+        prefix=prefix,
         **bucket.environment(),
-        "APP_ENV": "testing",
-        "JWT_SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": f"sqlite:///{root / 'e2e.sqlite'}",
-        "REDIS_URL": redis_server,
-        "REDIS_PREFIX": prefix,
-        "QUEUE_CONNECTION": "redis",
-        "RQ_QUEUE": prefix,
-        "LOG_FORMAT": "text",
-        "LOG_LEVEL": "INFO",
-        "STACK_LOGS": str(root),
-    }
+        STACK_LOGS=str(root),
+    )
     subprocess.run(
         [BIN / "flask", "--app", "imagegen.entrypoints.http.app", "db", "upgrade"],
         env=env,
@@ -159,7 +146,7 @@ def second_web(stack_env: dict[str, str]) -> Iterator[str]:
 def start_worker(env: dict[str, str], name: str = "worker") -> subprocess.Popen[bytes]:
     """Start `make worker`'s command; the caller stops it."""
     log = Path(env["STACK_LOGS"]) / f"{name}.log"
-    return spawn([sys.executable, "-m", "imagegen.entrypoints.rq_worker"], env, log)
+    return spawn(list(WORKER), env, log)
 
 
 @pytest.fixture(scope="session")

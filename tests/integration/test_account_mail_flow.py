@@ -21,7 +21,8 @@ from imagegen.bootstrap import Services, bootstrap
 from imagegen.entrypoints.http.app import create_app
 from tests.fakes import FakeClock
 from tests.support.api import PASSWORD, ApiClient, picture, settings_for
-from tests.support.smtp import Inbox, free_port, html_part, links_in, running
+from tests.support.deployment import free_port
+from tests.support.smtp import Inbox, html_part, links_in, running
 
 FRONTEND = "https://app.example.com"
 ADDRESS = "ada@example.com"

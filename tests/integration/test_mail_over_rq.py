@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +15,7 @@ from imagegen.adapters.sqlalchemy.migrations import upgrade
 from imagegen.application import account_mail
 from imagegen.bootstrap import Services, bootstrap
 from imagegen.config import load_settings
+from tests.support.deployment import Workers, deployment_env
 from tests.support.smtp import Inbox, links_in, running
 
 FRONTEND = "https://app.example.com"
@@ -28,30 +25,23 @@ class MailStack:
     """Services queuing on Redis, one worker process, and the SMTP inbox."""
 
     def __init__(self, root: Path, env: dict[str, str], inbox: Inbox) -> None:
-        self.log = root / "worker.log"
         self.inbox = inbox
         self.services: Services = bootstrap(load_settings(env))
-        with self.log.open("wb") as out:
-            self.worker = subprocess.Popen(
-                [sys.executable, "-m", "imagegen.entrypoints.rq_worker"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.workers = Workers(root, env)
+        self.workers.start()
 
     def wait_for_mail(self, count: int) -> None:
         """Poll the inbox until count mails are in; fail if the worker dies."""
         while len(self.inbox.messages) < count:
-            if self.worker.poll() is not None:
-                pytest.fail(f"the worker exited:\n{self.log.read_text()[-4000:]}")
+            if self.workers.all_exited():
+                pytest.fail(f"the worker exited:\n{self.workers.logs()[-4000:]}")
             time.sleep(0.05)
 
     def stop(self) -> str:
         """Stop the worker and return what it logged."""
-        self.worker.send_signal(signal.SIGTERM)
-        self.worker.wait()
+        self.workers.stop()
         self.services.close()
-        return self.log.read_text()
+        return self.workers.logs()
 
 
 @pytest.fixture
@@ -61,24 +51,17 @@ def stack(
     inbox = Inbox()
     queue = f"imagegen-test-{secrets.token_hex(6)}"
     with running(inbox) as port:
-        env = {
-            **os.environ,
-            "APP_ENV": "testing",
-            "JWT_SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'mail.sqlite'}",
-            "STORAGE_PATH": str(tmp_path / "storage"),
-            "REDIS_URL": redis_url,
-            "REDIS_PREFIX": redis_prefix,
-            "QUEUE_CONNECTION": "redis",
-            "RQ_QUEUE": queue,
-            "MAIL_MAILER": "smtp",
-            "MAIL_HOST": "127.0.0.1",
-            "MAIL_PORT": str(port),
-            "MAIL_FROM_ADDRESS": "noreply@imagegen.test",
-            "FRONTEND_URL": FRONTEND,
-            "LOG_FORMAT": "text",
-            "LOG_LEVEL": "INFO",
-        }
+        env = deployment_env(
+            tmp_path,
+            redis_url=redis_url,
+            prefix=redis_prefix,
+            RQ_QUEUE=queue,
+            MAIL_MAILER="smtp",
+            MAIL_HOST="127.0.0.1",
+            MAIL_PORT=str(port),
+            MAIL_FROM_ADDRESS="noreply@imagegen.test",
+            FRONTEND_URL=FRONTEND,
+        )
         upgrade(env["DATABASE_URL"])
         yield MailStack(tmp_path, env, inbox)
     for key in redis_client.scan_iter(f"rq:*{queue}*"):

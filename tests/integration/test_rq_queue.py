@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +20,7 @@ from imagegen.bootstrap import Services, bootstrap
 from imagegen.config import load_settings
 from imagegen.domain.jobs import GenerationJob, JobStatus
 from imagegen.domain.users import User
+from tests.support.deployment import Workers, deployment_env, kill_with_its_work_horse
 
 # Short enough for a test to watch a dead worker's job come back; the
 # heartbeat and the reaper then run every half second.
@@ -35,23 +33,11 @@ class Stack:
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root = root
         self.env = env
-        self.workers: list[subprocess.Popen[bytes]] = []
+        self.workers = Workers(root, env)
         self.services: Services = bootstrap(load_settings(env))
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        log = self.root / f"worker-{len(self.workers)}.log"
-        with log.open("wb") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "imagegen.entrypoints.rq_worker"],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self.workers.append(worker)
-        return worker
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text() for p in sorted(self.root.glob("worker-*.log")))
+        return self.workers.start()
 
     def job(self, job_id: str) -> GenerationJob:
         with self.services.uow() as uow:
@@ -64,16 +50,13 @@ class Stack:
     ) -> GenerationJob:
         """Poll the job until done says so; fail if every worker has died."""
         while not done(job := self.job(job_id)):
-            if all(worker.poll() is not None for worker in self.workers):
-                pytest.fail(f"every worker exited:\n{self.logs()[-4000:]}")
+            if self.workers.all_exited():
+                pytest.fail(f"every worker exited:\n{self.workers.logs()[-4000:]}")
             time.sleep(0.05)
         return job
 
     def stop(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                worker.wait()
+        self.workers.stop()
         self.services.close()
 
 
@@ -82,20 +65,13 @@ def stack(
     tmp_path: Path, redis_url: str, redis_prefix: str, redis_client: Redis[bytes]
 ) -> Iterator[Stack]:
     queue = f"imagegen-test-{secrets.token_hex(6)}"
-    env = {
-        **os.environ,
-        "APP_ENV": "testing",
-        "JWT_SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'jobs.sqlite'}",
-        "STORAGE_PATH": str(tmp_path / "storage"),
-        "REDIS_URL": redis_url,
-        "REDIS_PREFIX": redis_prefix,
-        "QUEUE_CONNECTION": "redis",
-        "RQ_QUEUE": queue,
-        "JOB_STALE_AFTER": str(STALE_AFTER),
-        "LOG_FORMAT": "text",
-        "LOG_LEVEL": "INFO",
-    }
+    env = deployment_env(
+        tmp_path,
+        redis_url=redis_url,
+        prefix=redis_prefix,
+        RQ_QUEUE=queue,
+        JOB_STALE_AFTER=str(STALE_AFTER),
+    )
     upgrade(env["DATABASE_URL"])
     running = Stack(tmp_path, env)
     yield running
@@ -123,26 +99,6 @@ def ask(stack: Stack, n: int, size: str) -> GenerationJob:
 
 def stored_files(stack: Stack) -> list[Path]:
     return [p for p in (stack.root / "storage").rglob("*") if p.is_file()]
-
-
-def kill_with_its_work_horse(worker: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and the process it forked to run the job."""
-    horses = [
-        int(pid)
-        for pid in os.listdir("/proc")
-        if pid.isdigit() and _parent_of(int(pid)) == worker.pid
-    ]
-    for pid in [worker.pid, *horses]:
-        os.kill(pid, signal.SIGKILL)
-    worker.wait()
-
-
-def _parent_of(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def test_the_queue_is_rq_on_this_runs_own_queue(stack: Stack) -> None:

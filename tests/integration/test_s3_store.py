@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +10,7 @@ import pytest
 
 from imagegen.adapters.s3_store import S3ImageStore, content_disposition
 from imagegen.domain.errors import ServiceUnavailable
+from tests.support.deployment import free_port
 from tests.support.s3 import S3Bucket
 
 KEY = "images/ab/abcdef0123456789.png"
@@ -30,13 +30,6 @@ def fetch(url: str) -> tuple[bytes, str | None, str | None]:
             response.headers["Content-Type"],
             response.headers["Content-Disposition"],
         )
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_signed_url_serves_the_bytes_as_an_attachment(store: S3ImageStore) -> None:
@@ -95,7 +88,7 @@ def test_ping_fails_for_a_missing_bucket(s3_bucket: S3Bucket) -> None:
 def test_ping_fails_when_nothing_listens_at_the_endpoint(
     s3_bucket: S3Bucket,
 ) -> None:
-    store = s3_bucket.store(endpoint_url=f"http://127.0.0.1:{unused_port()}")
+    store = s3_bucket.store(endpoint_url=f"http://127.0.0.1:{free_port()}")
 
     with pytest.raises(ServiceUnavailable):
         store.ping()
@@ -106,7 +99,7 @@ def test_failures_are_logged_without_the_secret_key(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     store = s3_bucket.store(
-        endpoint_url=f"http://127.0.0.1:{unused_port()}",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
         secret_access_key="very-secret-key-value",
     )
 

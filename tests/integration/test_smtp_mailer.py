@@ -13,12 +13,12 @@ import pytest
 from imagegen.adapters.smtp_mailer import SmtpMailer
 from imagegen.application.mail_delivery import DeliveryDeps, deliver_mail
 from imagegen.application.ports import MailMessage, MailNotSent
+from tests.support.deployment import free_port
 from tests.support.smtp import (
     HOST,
     Inbox,
     Passwords,
     client_context,
-    free_port,
     html_part,
     links_in,
     running,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.support.deployment import free_port
 
 HOST = "127.0.0.1"
 LINK = re.compile(r"https?://[^\s\"<>]+")
@@ -53,13 +54,6 @@ class Inbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    """Return a loopback port nothing listens on (aiosmtpd cannot take port 0)."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
