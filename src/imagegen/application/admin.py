@@ -5,10 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from imagegen.application import images, jobs
+from imagegen.application.images import ImageDeps
+from imagegen.application.job_support import JobDeps
 from imagegen.application.pagination import Page, PageKey, PageRequest, make_page
-from imagegen.application.ports import Clock, UnitOfWorkFactory, Usage
+from imagegen.application.ports import (
+    Clock,
+    ImageFilter,
+    JobFilter,
+    UnitOfWorkFactory,
+    Usage,
+)
 from imagegen.domain.errors import Conflict, Forbidden, NotFound
-from imagegen.domain.jobs import QuotaPolicy
+from imagegen.domain.images import Image
+from imagegen.domain.jobs import GenerationJob, QuotaPolicy
 from imagegen.domain.users import Role, User, normalize_email
 
 log = logging.getLogger(__name__)
@@ -34,6 +44,22 @@ def require_admin(user: User) -> None:
     """Refuse anyone but an administrator."""
     if not user.is_admin:
         raise Forbidden("Administrators only.", code="admin_only")
+
+
+def list_all_images(
+    deps: ImageDeps, admin: User, where: ImageFilter, page: PageRequest
+) -> Page[Image]:
+    """List anyone's images, newest first, for an administrator."""
+    require_admin(admin)
+    return images.list_images(deps, admin, where, page)
+
+
+def list_all_jobs(
+    deps: JobDeps, admin: User, where: JobFilter, page: PageRequest
+) -> Page[GenerationJob]:
+    """List anyone's jobs, newest first, for an administrator."""
+    require_admin(admin)
+    return jobs.list_jobs(deps, admin, where, page)
 
 
 def list_users(

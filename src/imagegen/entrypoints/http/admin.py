@@ -7,7 +7,7 @@ from typing import Any
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from imagegen.application import admin, images, jobs
+from imagegen.application import admin
 from imagegen.application.admin import UserWithUsage
 from imagegen.application.pagination import Page, page_request
 from imagegen.application.ports import ImageFilter, JobFilter
@@ -38,15 +38,13 @@ blp = Blueprint(
 @blp.doc(security=BEARER)
 def admin_images(query: dict[str, Any]) -> Page[Image]:
     """List every user's images, newest first."""
-    user = current_user()
-    admin.require_admin(user)
     where = ImageFilter(
         owner_id=query.get("owner_id"),
         kind=query.get("kind"),
         source_image_id=query.get("source_image_id"),
     )
     page = page_request(query.get("limit"), query.get("cursor"))
-    return images.list_images(services().images, user, where, page)
+    return admin.list_all_images(services().images, current_user(), where, page)
 
 
 @blp.route("/users")
@@ -90,11 +88,9 @@ def admin_update_user(body: dict[str, Any], user_id: str) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def admin_jobs(query: dict[str, Any]) -> Page[GenerationJob]:
     """List every user's jobs, newest first, by owner or status."""
-    user = current_user()
-    admin.require_admin(user)
     where = JobFilter(owner_id=query.get("owner_id"), status=query.get("status"))
     page = page_request(query.get("limit"), query.get("cursor"))
-    return jobs.list_jobs(services().jobs, user, where, page)
+    return admin.list_all_jobs(services().jobs, current_user(), where, page)
 
 
 @blp.route("/stats")
